@@ -1,0 +1,45 @@
+import { loadConfig, ConfigError, type Config, type OptionName } from '../config/index.ts'
+import { MoodleSetupError } from '../moodle/index.ts'
+
+/** Flags shared by commands that read the configuration. */
+export interface CommonFlags {
+  config?: string
+  moodleDir?: string
+  host?: string
+  port?: string
+  stateUrl?: string
+}
+
+/** Loads the configuration from `--config`, the environment and the flags. */
+export function configFrom(flags: CommonFlags): Promise<Config> {
+  const fromFlags: Partial<Record<OptionName, unknown>> = {
+    moodle_dir: flags.moodleDir,
+    host: flags.host,
+    port: flags.port,
+    state_url: flags.stateUrl,
+  }
+  return loadConfig({ file: flags.config, env: process.env, flags: fromFlags })
+}
+
+/** Prints an expected start-up failure in one readable line (no stack) and exits non-zero. */
+export function fail(error: unknown): never {
+  const expected = error instanceof ConfigError || error instanceof MoodleSetupError || (error as { name?: string }).name === 'PhpSubsetError'
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`moodle-bridge: ${expected ? message : `unexpected error: ${message}`}\n`)
+  process.exit(expected ? 2 : 1)
+}
+
+/** Stops the service cleanly on SIGINT / SIGTERM. */
+export function onShutdown(close: () => Promise<void>): void {
+  let closing = false
+  const stop = () => {
+    if (closing) return
+    closing = true
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}

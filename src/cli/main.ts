@@ -1,0 +1,64 @@
+import { Command } from 'commander'
+import { describeOptions } from '../config/index.ts'
+import { demoCommand } from './demo.ts'
+import { doctorCommand } from './doctor.ts'
+import { setKeyCommand, switchCommand } from './moopanel-key.ts'
+import { serveCommand } from './serve.ts'
+
+const optionHelp = () =>
+  '\nEvery option can also be set in the config file (--config FILE, YAML or JSON, option names as keys)\n' +
+  'or in the environment (lists comma-separated). MOODLE_BRIDGE_MOOPANEL_KEY is an alias of MOODLE_BRIDGE_API_KEY.\n\n' +
+  describeOptions().map((o) => `  ${o.env.padEnd(44)} ${o.doc}`).join('\n') + '\n'
+
+const program = new Command('moodle-bridge')
+  .description('MooPanel-compatible management API beside a Moodle site, without a PHP plugin')
+  .addHelpText('after', optionHelp)
+
+program
+  .command('serve')
+  .description('serve the APIs for a Moodle install')
+  .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
+  .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .option('--port <port>', 'listen port (default 8787)')
+  .option('--state-url <url>', "database URL of the service's own store (default: Moodle's database)")
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .addHelpText('after', optionHelp)
+  .action(serveCommand)
+
+program
+  .command('demo')
+  .description('serve a generated demo site from an embedded database')
+  .option('--port <port>', 'listen port (default 8787)')
+  .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .option('--dir <dir>', 'where the demo install directory is written (default ./.demo)')
+  .option('--users <n>', 'number of generated users (default 500)')
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .action(demoCommand)
+
+program
+  .command('doctor')
+  .description('check config.php, the database, versions, directories and PHP')
+  .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .action(doctorCommand)
+
+const moopanel = program.command('moopanel').description('manage the MooPanel API switch and key')
+moopanel
+  .command('set-key')
+  .description('store the fingerprint of the key given on standard input and enable the API')
+  .option('--expires <unix|never>', 'expiry of the key (default never)')
+  .option('--moodle-dir <dir>', 'Moodle code directory')
+  .option('--state-url <url>', "database URL of the service's own store")
+  .option('--config <file>', 'configuration file')
+  .action(setKeyCommand)
+for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+  moopanel
+    .command(name)
+    .description(`${name} the MooPanel API`)
+    .option('--moodle-dir <dir>', 'Moodle code directory')
+    .option('--state-url <url>', "database URL of the service's own store")
+    .option('--config <file>', 'configuration file')
+    .action((flags) => switchCommand(flags, enabled))
+}
+
+await program.parseAsync(process.argv)

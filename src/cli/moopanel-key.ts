@@ -1,0 +1,61 @@
+import { createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl } from '../moodle/index.ts'
+import { KeyState, fingerprintOf } from '../moopanel/index.ts'
+import { openStore, writeStoreSetting } from '../store/index.ts'
+import { SETTING_ENABLED, SETTING_FINGERPRINT } from '../moopanel/key-state.ts'
+import { configFrom, fail, type CommonFlags } from './common.ts'
+
+/** `moopanel set-key`: stores the fingerprint of the key read from stdin (and its expiry), enables the API. */
+export async function setKeyCommand(flags: CommonFlags & { expires?: string }): Promise<void> {
+  try {
+    const key = (await readStdin()).trim()
+    if (key.length < 32) throw new Error('the key must be at least 32 characters (read from standard input)')
+    const expires = flags.expires === undefined || flags.expires === 'never' ? null : Number(flags.expires)
+    if (expires !== null && (!Number.isSafeInteger(expires) || expires < 1)) throw new Error('--expires takes a Unix time or "never"')
+    await withStore(flags, async (store) => {
+      await writeStoreSetting(store, SETTING_FINGERPRINT, fingerprintOf(key).toString('hex'))
+      await writeStoreSetting(store, SETTING_ENABLED, '1')
+      const keys = new KeyState(store)
+      await keys.applyConfig({})
+      await keys.setExpiry(expires)
+    })
+    process.stdout.write(
+      'key fingerprint stored; the API is enabled. Give the same key to the service (MOODLE_BRIDGE_MOOPANEL_KEY) so that callbacks can send it.\n',
+    )
+  } catch (error) {
+    fail(error)
+  }
+}
+
+/** `moopanel enable|disable`: flips the API switch; a running service follows within two seconds. */
+export async function switchCommand(flags: CommonFlags, enabled: boolean): Promise<void> {
+  try {
+    await withStore(flags, (store) => writeStoreSetting(store, SETTING_ENABLED, enabled ? '1' : '0'))
+    process.stdout.write(`MooPanel API ${enabled ? 'enabled' : 'disabled'}\n`)
+  } catch (error) {
+    fail(error)
+  }
+}
+
+async function withStore(flags: CommonFlags, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
+  const config = await configFrom(flags)
+  if (!config.moodle_dir && !config.state_url) throw new Error('--moodle-dir or --state-url is required')
+  const moodle = config.state_url ? null : await openMoodle({ dirroot: config.moodle_dir!, poolSize: 1 })
+  try {
+    const target = config.state_url ? parseDatabaseUrl(config.state_url, 1) : currentDatabaseTarget(moodle!)
+    const store = await openStore({ dialect: createDialect(target), family: target.driver === 'mysql' ? 'mysql' : 'postgres', prefix: config.state_prefix, ownsConnection: true })
+    try {
+      await work(store)
+    } finally {
+      await store.close()
+    }
+  } finally {
+    await moodle?.close()
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('API key: ')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}

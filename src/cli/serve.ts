@@ -1,0 +1,15 @@
+import { createService } from '../service.ts'
+import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
+
+/** `serve`: the service beside a real Moodle site. */
+export async function serveCommand(flags: CommonFlags): Promise<void> {
+  try {
+    const config = await configFrom(flags)
+    const service = await createService(config)
+    onShutdown(service.close)
+    await service.app.listen({ host: config.host, port: config.port })
+    if (!service.keys.apiEnabled) service.app.log.warn('the MooPanel API is disabled: set MOODLE_BRIDGE_MOOPANEL_KEY or run `moopanel enable`')
+  } catch (error) {
+    fail(error)
+  }
+}

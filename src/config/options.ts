@@ -1,0 +1,121 @@
+import { z } from 'zod'
+
+/**
+ * Every configuration option of the service, in one zod schema. Names are the spec's option names
+ * (moopanel-api.md §2) plus the service's own location and connection options. Each option can be
+ * given in a config file (YAML or JSON, `--config FILE`) or as `MOODLE_BRIDGE_<NAME IN UPPER CASE>`;
+ * lists are comma-separated in the environment.
+ */
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v
+  const s = v.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false
+  return v
+}, z.boolean())
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max))
+
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+  z.array(z.string().min(1)),
+)
+
+const httpUrl = z
+  .string()
+  .refine((s) => {
+    try {
+      const u = new URL(s)
+      return u.protocol === 'http:' || u.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'must be an absolute http or https URL')
+  .transform((s) => s.replace(/\/+$/, ''))
+
+/** Option name → schema, with a one-line description used by `--help` and the README. */
+export const OPTIONS = {
+  // Where Moodle is and how to reach its database (override what config.php says).
+  moodle_dir: { schema: z.string().min(1).optional(), doc: 'Moodle code directory (holds config.php)' },
+  host: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on' },
+  port: { schema: int(0, 65535).default(8787), doc: 'Port the API listens on' },
+  state_url: {
+    schema: z.string().min(1).optional(),
+    doc: "URL of the service's own store (postgres://…, mysql://…); default: Moodle's database",
+  },
+  state_prefix: {
+    schema: z.string().regex(/^[a-z][a-z0-9_]{0,9}_$/).default('mb_'),
+    doc: "Table prefix of the service's own tables",
+  },
+  db_type: { schema: z.enum(['pgsql', 'mysqli', 'mariadb', 'auroramysql']).optional(), doc: 'Overrides $CFG->dbtype' },
+  db_host: { schema: z.string().optional(), doc: 'Overrides $CFG->dbhost' },
+  db_port: { schema: int(1, 65535).optional(), doc: "Overrides $CFG->dboptions['dbport']" },
+  db_socket: { schema: z.string().optional(), doc: "Overrides $CFG->dboptions['dbsocket']" },
+  db_name: { schema: z.string().optional(), doc: 'Overrides $CFG->dbname' },
+  db_user: { schema: z.string().optional(), doc: 'Overrides $CFG->dbuser' },
+  db_pass: { schema: z.string().optional(), doc: 'Overrides $CFG->dbpass (secret)' },
+  db_prefix: { schema: z.string().regex(/^[a-z0-9_]*$/i).optional(), doc: 'Overrides $CFG->prefix' },
+  db_schema: { schema: z.string().optional(), doc: "Overrides $CFG->dboptions['dbschema'] (PostgreSQL)" },
+  db_pool_size: { schema: int(1, 100).default(10), doc: 'Database connections per pool' },
+  wwwroot: { schema: httpUrl.optional(), doc: 'Overrides $CFG->wwwroot' },
+  dataroot: { schema: z.string().optional(), doc: 'Overrides $CFG->dataroot' },
+  log_level: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Log level',
+  },
+
+  // moopanel-api.md §2
+  api_enabled: { schema: bool.optional(), doc: 'MooPanel API switch (default false; true when a key is configured)' },
+  api_key: { schema: z.string().min(32).optional(), doc: 'Shared MooPanel key, at least 32 characters (secret)' },
+  moopanel_url: { schema: httpUrl.optional(), doc: 'MooPanel base URL for callbacks' },
+  ip_allowlist: { schema: list.default([]), doc: 'Allowed client addresses / CIDR ranges (empty = all)' },
+  trusted_proxies: { schema: list.default([]), doc: 'Peers whose X-Forwarded-For is trusted' },
+  auth_lockout_threshold: { schema: int(1).default(10), doc: 'Wrong-key failures per IP before a lock-out' },
+  auth_lockout_window_s: { schema: int(1).default(600), doc: 'Window in which failures are counted' },
+  auth_lockout_duration_s: { schema: int(1).default(900), doc: 'Length of a lock-out' },
+  max_body_bytes: { schema: int(1).default(1048576), doc: 'Largest accepted request body' },
+  timezone: { schema: z.string().optional(), doc: "Zone for GET /api_key_status (default: Moodle's)" },
+  expose_secret_settings: { schema: bool.default(false), doc: 'Do not mask secret-looking plugin settings' },
+  presets_include_sensitive: { schema: bool.default(false), doc: 'Include sensitive settings in preset exports' },
+  update_check: { schema: z.enum(['auto', 'on', 'off']).default('auto'), doc: 'Background update-information refresh' },
+  update_check_interval_s: { schema: int(60).default(7200), doc: 'Interval of that refresh' },
+  download_allowed_hosts: { schema: list.default(['moodle.org', '*.moodle.org']), doc: 'Hosts packages may come from' },
+  download_allow_http: { schema: bool.default(false), doc: 'Allow plain-HTTP downloads' },
+  plugin_download_max_bytes: { schema: int(1).default(104857600), doc: 'Size limit of a plugin package' },
+  core_download_max_bytes: { schema: int(1).default(1073741824), doc: 'Size limit of a core package' },
+  zip_max_entries: { schema: int(1).default(100000), doc: 'Entry limit of any unpacked ZIP' },
+  zip_max_uncompressed_bytes: { schema: int(1).default(2147483648), doc: 'Unpacked size limit of any ZIP' },
+  code_staging_dir: { schema: z.string().optional(), doc: 'Staging/rollback area (default .moodle-bridge beside the Moodle root)' },
+  rollback_retention_days: { schema: int(0).default(7), doc: 'Days replaced code folders are kept' },
+  core_update_preserve_paths: { schema: list.default([]), doc: 'Extra local files kept by a core update' },
+  post_code_change_command: { schema: z.string().optional(), doc: 'Command run after every code swap' },
+  php_binary: { schema: z.string().min(1).default('php'), doc: 'PHP CLI used for Moodle scripts' },
+  idempotency_window_s: { schema: int(0).default(900), doc: 'Idempotency window of asynchronous requests' },
+  queue_max_pending: { schema: int(1).default(500), doc: 'Unfinished jobs before new work is refused' },
+  job_concurrency: { schema: int(1).default(2), doc: 'Parallel non-Moodle-changing jobs' },
+  job_retention_days: { schema: int(1).default(90), doc: 'Days finished jobs are kept' },
+  callback_max_age_s: { schema: int(1).default(86400), doc: 'How long callbacks are retried' },
+  callback_rate_per_minute: { schema: int(1).default(30), doc: 'Callback requests per minute at most' },
+  audit_retention_days: { schema: int(1).default(180), doc: 'Days audit records are kept' },
+  ops_listen: {
+    schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/).default('127.0.0.1:9464'),
+    doc: 'Listener for metrics, health and OpenAPI',
+  },
+} as const
+
+export type OptionName = keyof typeof OPTIONS
+
+/** Options whose values are never printed. */
+export const SECRET_OPTIONS: ReadonlySet<OptionName> = new Set(['api_key', 'db_pass'])
+
+/** Environment aliases the CLI documents (issue #2): alias → option. */
+export const ENV_ALIASES: Readonly<Record<string, OptionName>> = {
+  MOODLE_BRIDGE_MOOPANEL_KEY: 'api_key',
+}
+
+/** The environment variable of an option. */
+export function envName(option: string): string {
+  return `MOODLE_BRIDGE_${option.toUpperCase()}`
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Options of the HTTP server that serves the APIs. */
+export interface ServerOptions {
+  moopanel: MoopanelDeps
+  logLevel?: string
+}
+
+/**
+ * The API server: request ids (an incoming valid `X-Request-Id` is adopted), security headers on
+ * every reply, JSON `Bad request.` for malformed requests, and the management API.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    frameworkErrors: (_error, _request, reply) => {
+      const r = reply as unknown as FastifyReply
+      void r.status(400).header('content-type', 'application/json; charset=utf-8').send('{"error":"Bad request."}')
+    },
+    clientErrorHandler: (_error, socket) => {
+      if (socket.writable) {
+        const body = '{"error":"Bad request."}'
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
+            `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+        )
+      } else {
+        socket.destroy()
+      }
+    },
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    reply.header('cache-control', 'no-store')
+    reply.header('x-content-type-options', 'nosniff')
+  })
+  await app.register(moopanelPlugin, { deps: options.moopanel })
+  return app
+}

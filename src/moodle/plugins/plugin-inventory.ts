@@ -1,0 +1,156 @@
+import type { Moodle } from '../moodle.ts'
+import { getDiskCatalog } from './plugin-catalog.ts'
+import { enabledStateOf } from './enabled-state.ts'
+import { readPluginDbState } from './read-plugin-state.ts'
+import type { DiskPlugin } from './scan-plugins.ts'
+import { settingsSectionOf } from './settings-section.ts'
+import { compareVersions, parseStoredUpdates, type AvailableUpdate, type StoredUpdates } from './update-info.ts'
+import { isUsefulUpgradeRow, listUpgradeLog, type UpgradeLogEntry } from './upgrade-log.ts'
+
+/** A plugin as Moodle's plugin manager knows it: on disk, installed, or both. */
+export interface PluginEntry {
+  component: string
+  type: string
+  name: string
+  /** Folder relative to the Moodle root of its type, e.g. `/mod`. */
+  typeDir: string
+  displayName: string
+  /** Installed version as stored, null when not installed. */
+  versionDb: string | null
+  /** What version.php declares; null when the code folder is missing. */
+  disk: DiskPlugin | null
+  enabled: boolean | null
+  isStandard: boolean
+  settingsSection: string | null
+  /** Every stored update entry for the component, unfiltered. */
+  storedUpdates: AvailableUpdate[]
+  /** Stored entries newer than the code (the database version when the code is missing). */
+  newerUpdates: AvailableUpdate[]
+  /** Some newer entry reaches Moodle's `updateminmaturity`. */
+  hasUpdates: boolean
+}
+
+/** The whole inventory; the same object is returned while nothing changed (compare `revision`). */
+export interface PluginInventory {
+  revision: string
+  lastCheck: string | null
+  /** Installed plugins in Moodle's order, then disk-only ones. */
+  plugins: PluginEntry[]
+  byComponent: Map<string, PluginEntry>
+  /** Upgrade-log rows per component (core under `core`), newest first, unfiltered. */
+  log: Map<string, UpgradeLogEntry[]>
+  updates: StoredUpdates
+  core: { version: string; release: string; notifyBuilds: boolean }
+}
+
+const MEMO_KEY = 'plugins/inventory'
+const DEFAULT_MIN_MATURITY = 200
+
+/**
+ * The plugin inventory from the Moodle root and database, with no network I/O and no PHP. The disk
+ * part is memoised with file-time checks; the database part is read on every call (four queries)
+ * and hashed, so the previously built inventory is reused whenever nothing changed.
+ */
+export async function getPluginInventory(moodle: Moodle): Promise<PluginInventory> {
+  const state = await readPluginDbState(moodle)
+  const lang = state.core.get('lang') ?? 'en'
+  const catalog = await getDiskCatalog(moodle, lang)
+  const revision = `${state.hash}:${catalog.fingerprint.length}:${hashString(catalog.fingerprint)}`
+  const memo = moodle.memo.get(MEMO_KEY) as { inventory: PluginInventory; logSignature: string } | undefined
+  if (memo?.inventory.revision === revision) return memo.inventory
+  const log =
+    memo && memo.logSignature === state.logSignature ? memo.inventory.log : groupByPlugin(await listUpgradeLog(moodle))
+  const release = state.core.get('release') ?? ''
+  const updates = parseStoredUpdates(
+    state.pluginSettings.get('core_plugin')?.get('recentfetch'),
+    state.pluginSettings.get('core_plugin')?.get('recentresponse'),
+    release,
+  )
+  const minMaturity = Number(state.core.get('updateminmaturity') ?? DEFAULT_MIN_MATURITY) || DEFAULT_MIN_MATURITY
+  const typeDirs = new Map(catalog.scan.types.map((t) => [t.type, `/${t.dir}`]))
+  const typeRank = new Map(catalog.scan.types.map((t, i) => [t.type, i]))
+  const installed = new Set(state.versions.keys())
+  const inputs = { core: state.core, plugins: state.pluginSettings, rows: state.rows, installed }
+  const entries: PluginEntry[] = []
+  const seen = new Set<string>()
+  const build = (component: string, type: string, name: string, disk: DiskPlugin | null): PluginEntry => {
+    const versionDb = state.versions.get(component) ?? null
+    const stored = updates.byComponent.get(component) ?? []
+    const baseline = disk?.version != null ? String(disk.version) : versionDb
+    const newer = baseline === null ? stored : stored.filter((u) => compareVersions(u.version, baseline) > 0)
+    const standardNames = catalog.scan.typeMap.standard.get(type)
+    const deletedNames = catalog.scan.typeMap.deleted.get(type)
+    return {
+      component,
+      type,
+      name,
+      typeDir: typeDirs.get(type) ?? '',
+      displayName: catalog.names.get(component) ?? `[pluginname,${component}]`,
+      versionDb,
+      disk,
+      enabled: enabledStateOf(type, name, disk !== null, inputs),
+      isStandard: standardNames?.has(name) === true || (disk === null && deletedNames?.has(name) === true),
+      settingsSection: settingsSectionOf(type, name, disk?.hasSettings ?? false),
+      storedUpdates: stored,
+      newerUpdates: newer,
+      hasUpdates: newer.some((u) => u.maturity >= minMaturity),
+    }
+  }
+  for (const disk of catalog.scan.plugins) {
+    seen.add(disk.component)
+    entries.push(build(disk.component, disk.type, disk.name, disk))
+  }
+  for (const component of installed) {
+    if (seen.has(component)) continue
+    const split = component.indexOf('_')
+    const type = component.slice(0, split)
+    const name = component.slice(split + 1)
+    if (split <= 0 || !typeRank.has(type) || name === '') continue // pseudo-components such as core_admin
+    entries.push(build(component, type, name, null))
+  }
+  // Course formats follow the admin's order (`format_plugins_sortorder`), others sort by name.
+  const formatOrder = (state.core.get('format_plugins_sortorder') ?? '').split(',').map((s) => s.trim())
+  const withinType = (e: PluginEntry) => (e.type === 'format' && formatOrder.includes(e.name) ? formatOrder.indexOf(e.name) : 1e6)
+  entries.sort(
+    (a, b) =>
+      (typeRank.get(a.type) ?? 0) - (typeRank.get(b.type) ?? 0) ||
+      withinType(a) - withinType(b) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  )
+  const inventory: PluginInventory = {
+    revision,
+    lastCheck: updates.lastFetch,
+    plugins: entries,
+    byComponent: new Map(entries.map((e) => [e.component, e])),
+    log,
+    updates,
+    core: {
+      version: state.core.get('version') ?? '',
+      release,
+      notifyBuilds: (state.core.get('updatenotifybuilds') ?? '0') === '1',
+    },
+  }
+  moodle.memo.set(MEMO_KEY, { inventory, logSignature: state.logSignature })
+  return inventory
+}
+
+/** Upgrade-log rows kept in `/plugins` for a component. */
+export function usefulLogOf(inventory: PluginInventory, component: string): UpgradeLogEntry[] {
+  return (inventory.log.get(component) ?? []).filter(isUsefulUpgradeRow)
+}
+
+function groupByPlugin(rows: UpgradeLogEntry[]): Map<string, UpgradeLogEntry[]> {
+  const out = new Map<string, UpgradeLogEntry[]>()
+  for (const row of rows) {
+    let list = out.get(row.plugin)
+    if (!list) out.set(row.plugin, (list = []))
+    list.push(row)
+  }
+  return out
+}
+
+function hashString(s: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0
+  return h.toString(16)
+}

@@ -1,0 +1,63 @@
+import type { Moodle } from '../moodle.ts'
+import { toInt } from '../values.ts'
+
+/** One row of Moodle's upgrade log with the acting user's name and e-mail. */
+export interface UpgradeLogEntry {
+  id: number
+  type: number
+  plugin: string
+  version: string | null
+  targetversion: string | null
+  info: string
+  details: string | null
+  backtrace: string | null
+  userid: number | null
+  timemodified: number
+  username: string | null
+  email: string | null
+}
+
+/**
+ * Upgrade-log rows, newest first, for one component or all, with user names from a join (never
+ * a query per row).
+ */
+export async function listUpgradeLog(moodle: Moodle, component?: string): Promise<UpgradeLogEntry[]> {
+  let q = moodle.db
+    .selectFrom('mdl_upgrade_log as l')
+    .leftJoin('mdl_user as u', (join) => join.onRef('u.id', '=', 'l.userid').on('l.userid', '>', 0))
+    .select([
+      'l.id', 'l.type', 'l.plugin', 'l.version', 'l.targetversion', 'l.info', 'l.details', 'l.backtrace',
+      'l.userid', 'l.timemodified', 'u.username', 'u.email',
+    ])
+  if (component !== undefined) q = q.where('l.plugin', '=', component)
+  const rows = await q.orderBy('l.id', 'desc').execute()
+  return rows.map((r) => ({
+    id: toInt(r.id),
+    type: toInt(r.type),
+    plugin: r.plugin ?? '',
+    version: r.version,
+    targetversion: r.targetversion,
+    info: r.info,
+    details: r.details,
+    backtrace: r.backtrace,
+    userid: toInt(r.userid) > 0 ? toInt(r.userid) : null,
+    timemodified: toInt(r.timemodified),
+    username: r.username ?? null,
+    email: r.email ?? null,
+  }))
+}
+
+/** A cheap fingerprint of the log: row count, highest id, latest change of a logged user. */
+export async function upgradeLogSignature(moodle: Moodle): Promise<string> {
+  const row = await moodle.db
+    .selectFrom('mdl_upgrade_log as l')
+    .leftJoin('mdl_user as u', (join) => join.onRef('u.id', '=', 'l.userid').on('l.userid', '>', 0))
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('l.id').as('maxid'), eb.fn.max('u.timemodified').as('usermod')])
+    .executeTakeFirst()
+  return `${String(row?.n)}:${String(row?.maxid)}:${String(row?.usermod)}`
+}
+
+/** Whether a row belongs in `/plugins` (the original plugin drops "Starting" and savepoint rows). */
+export function isUsefulUpgradeRow(entry: UpgradeLogEntry): boolean {
+  return !entry.info.includes('Starting') && !entry.info.includes('savepoint reached')
+}

@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Moodle } from '../moodle/index.ts'
+import type { Store } from '../store/index.ts'
+import type { KeyState } from './key-state.ts'
+
+/** What the management API needs from the rest of the service. */
+export interface MoopanelDeps {
+  moodle: Moodle
+  store: Store
+  keys: KeyState
+  options: MoopanelOptions
+  nowMs: () => number
+}
+
+/** The management API's slice of the configuration. */
+export interface MoopanelOptions {
+  ipAllowlist: readonly string[]
+  trustedProxies: readonly string[]
+  lockout: { threshold: number; windowS: number; durationS: number }
+  maxBodyBytes: number
+  /** IANA zone for GET /api_key_status; null = Moodle's zone, else the host's. */
+  timezone: string | null
+  exposeSecretSettings: boolean
+}
+
+/** One authenticated, routed request. */
+export interface EndpointContext {
+  method: string
+  subPath: string
+  query: Map<string, string>
+  /** The `data` object of the body (POST, PUT, DELETE); `{}` otherwise. */
+  payload: Record<string, unknown>
+  deps: MoopanelDeps
+  log: FastifyBaseLogger
+}
+
+/** An endpoint's answer: a JSON object, or a stream of JSON text. */
+export interface Reply {
+  status: number
+  body: object | Readable
+  headers?: Record<string, string>
+}
+
+export type EndpointHandler = (ctx: EndpointContext) => Promise<Reply>
+
+/** `{"error": message}` with a status. */
+export function errorReply(status: number, message: string): Reply {
+  return { status, body: { error: message } }
+}
+
+/** 200 with a body. */
+export function ok(body: object, status = 200): Reply {
+  return { status, body }
+}
+
+/** A flag parameter is on when present, whatever its value (§3.6). */
+export function flag(ctx: EndpointContext, name: string): boolean {
+  return ctx.query.has(name)
+}
+
+/** A value parameter, when given with a non-empty value. */
+export function param(ctx: EndpointContext, name: string): string | undefined {
+  const value = ctx.query.get(name)
+  return value === undefined || value === '' ? undefined : value
+}

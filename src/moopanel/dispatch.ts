@@ -1,0 +1,40 @@
+import { errorReply, type EndpointContext, type EndpointHandler, type Reply } from './context.ts'
+import { getApiKeyStatus, postApiKeyStatus } from './routes/api-key-status.ts'
+import { backupsInProgress } from './routes/backups.ts'
+import { courses } from './routes/courses.ts'
+import { moodleCore } from './routes/moodle-core.ts'
+import { plugin } from './routes/plugin.ts'
+import { plugins } from './routes/plugins.ts'
+import { dashboard, testConnection } from './routes/site.ts'
+import { tasksCheck } from './routes/tasks.ts'
+import { user } from './routes/user.ts'
+import { users } from './routes/users.ts'
+
+const notImplemented = async (): Promise<Reply> => errorReply(501, 'Not implemented yet.')
+
+/** Handlers per endpoint and method; asynchronous operations arrive with the job engine (issue #3). */
+const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>>>> = {
+  test_connection: { GET: testConnection },
+  dashboard: { GET: dashboard },
+  api_key_status: { GET: getApiKeyStatus, POST: postApiKeyStatus },
+  users: { GET: users, POST: async () => errorReply(501, 'Not Implemented yet.') },
+  user: { GET: user, POST: async () => errorReply(501, 'Not implemented yet.') },
+  plugins: { GET: plugins, POST: pluginsPost },
+  plugin: { GET: plugin, POST: plugin },
+  moodle_core: { GET: moodleCore, POST: notImplemented },
+  admin_presets: { GET: notImplemented },
+  tasks: { GET: tasksCheck },
+  courses: { GET: courses },
+  backups: { GET: backupsInProgress, POST: notImplemented, PUT: notImplemented, DELETE: notImplemented },
+}
+
+async function pluginsPost(ctx: EndpointContext): Promise<Reply> {
+  if (ctx.subPath !== 'updates' && ctx.subPath !== 'installzip') return errorReply(400, 'Bad request - undefined method.')
+  return notImplemented()
+}
+
+/** Runs the endpoint handler for an authenticated, routed request with an allowed method. */
+export function dispatch(endpoint: string, ctx: EndpointContext): Promise<Reply> {
+  const handler = HANDLERS[endpoint]?.[ctx.method]
+  return handler ? handler(ctx) : Promise.resolve(errorReply(405, 'Method not allowed.'))
+}

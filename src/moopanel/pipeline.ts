@@ -1,0 +1,113 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Readable } from 'node:stream'
+import { AddressList, clientAddress } from './client-ip.ts'
+import { errorReply, type MoopanelDeps, type Reply } from './context.ts'
+import { dispatch } from './dispatch.ts'
+import { ENDPOINT_METHODS } from './endpoints.ts'
+import { Lockout } from './lockout.ts'
+import { readBody } from './read-body.ts'
+import { routePath } from './route-path.ts'
+import { RAW_JSON } from './routes/plugins.ts'
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE'])
+
+/** The request pipeline of the management API, in the order of moopanel-api.md §3.3. */
+export function createPipeline(deps: MoopanelDeps) {
+  const lockout = new Lockout(deps.options.lockout, deps.nowMs)
+  const allow = new AddressList(deps.options.ipAllowlist)
+  const trusted = new AddressList(deps.options.trustedProxies)
+
+  async function run(request: FastifyRequest): Promise<Reply> {
+    const rawUrl = request.raw.url ?? '/'
+    const queryAt = rawUrl.indexOf('?')
+    const routed = routePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt))
+    if (routed === 'bad') return errorReply(400, 'Bad request.')
+    if (routed === null) return errorReply(404, 'Not found.')
+    await deps.keys.refresh()
+    if (!deps.keys.apiEnabled) return errorReply(423, 'API is disabled.')
+    const source = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], trusted)
+    const wait = lockout.retryAfter(source)
+    if (wait > 0) {
+      return { ...errorReply(429, 'Too many failed authorization attempts.'), headers: { 'retry-after': String(wait) } }
+    }
+    const keyHeaders = apiKeyHeaders(request)
+    if (keyHeaders.length === 0 || (keyHeaders.length === 1 && keyHeaders[0]!.trim() === '')) {
+      return errorReply(401, 'Authorization key required.')
+    }
+    if (keyHeaders.length > 1 || !deps.keys.matches(Buffer.from(keyHeaders[0]!.trim(), 'latin1'))) {
+      lockout.recordFailure(source)
+      return errorReply(401, 'Authorization failed.')
+    }
+    lockout.recordSuccess(source)
+    if (deps.keys.isExpired()) return errorReply(401, 'API key expired.')
+    if (!allow.isEmpty && !allow.contains(source)) return errorReply(403, 'IP address not allowed.')
+    const { endpoint, subPath } = routed
+    const methods = ENDPOINT_METHODS[endpoint]
+    if (!methods || (endpoint === 'tasks' && subPath !== 'check')) {
+      const name = endpoint === 'tasks' && subPath !== '' ? `tasks/${subPath}` : endpoint
+      return errorReply(404, `Endpoint '${[...name].slice(0, 100).join('')}' not found.`)
+    }
+    const method = request.raw.method ?? 'GET'
+    if (!methods.includes(method)) {
+      return { ...errorReply(405, 'Method not allowed.'), headers: { allow: methods.join(', ') } }
+    }
+    let payload: Record<string, unknown> = {}
+    if (BODY_METHODS.has(method)) {
+      const body = await readBody(request.raw, deps.options.maxBodyBytes)
+      if (!body.ok) return errorReply(body.status, body.error)
+      payload = body.payload
+    }
+    const query = parseQuery(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1))
+    return dispatch(endpoint, { method, subPath, query, payload, deps, log: request.log })
+  }
+
+  /** Runs the pipeline and writes the reply; unexpected failures become a 500 with the request id. */
+  return async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    let result: Reply
+    try {
+      result = await run(request)
+    } catch (error) {
+      request.log.error({ err: error }, 'unexpected error')
+      result = { status: 500, body: { error: 'Internal server error.', request_id: request.id } }
+    }
+    send(request, reply, result)
+    return reply
+  }
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, result: Reply): void {
+  reply.status(result.status)
+  reply.header('content-type', 'application/json; charset=utf-8')
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value)
+  if (request.raw.method === 'HEAD') {
+    void reply.send()
+    return
+  }
+  const body = result.body
+  if (body instanceof Readable) {
+    body.on('error', (error) => {
+      // The response has started: the only honest signal left is an aborted connection.
+      request.log.error({ err: error }, 'stream failed after the response started')
+      request.raw.socket?.destroy()
+    })
+    void reply.send(body)
+    return
+  }
+  const raw = (body as Record<symbol, unknown>)[RAW_JSON]
+  void reply.send(typeof raw === 'string' ? raw : JSON.stringify(body))
+}
+
+/** Every `X-API-KEY` header line as sent (Node would join repeated ones with a comma). */
+function apiKeyHeaders(request: FastifyRequest): string[] {
+  const raw = request.raw.rawHeaders
+  const values: string[] = []
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'x-api-key') values.push(raw[i + 1]!)
+  return values
+}
+
+/** x-www-form-urlencoded, last occurrence wins, a key without `=` has the value `''`. */
+export function parseQuery(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [key, value] of new URLSearchParams(text)) out.set(key, value)
+  return out
+}

@@ -1,0 +1,57 @@
+import { readMoodleTimezone } from '../../moodle/index.ts'
+import { errorReply, ok, type EndpointContext, type EndpointHandler } from '../context.ts'
+
+const MAX_TIMESTAMP = 9007199254740991
+
+/** GET /api_key_status: "permanent" or the expiry as MM/DD/YYYY HH:MM:SS (§4.3). */
+export const getApiKeyStatus: EndpointHandler = async (ctx) => {
+  const expiry = ctx.deps.keys.expiresAt
+  if (expiry === null) return ok({ key_expiration_date: 'permanent' })
+  return ok({ key_expiration_date: formatDate(expiry, await zoneOf(ctx)) })
+}
+
+/** POST /api_key_status: records the key's expiry; 201 as MooPanel requires (§4.3). */
+export const postApiKeyStatus: EndpointHandler = async (ctx) => {
+  if (!Object.hasOwn(ctx.payload, 'key_expiration_date')) return errorReply(400, 'Missing API key expiration_date')
+  const value = ctx.payload['key_expiration_date']
+  if (value === null || value === 0 || value === false || value === '') {
+    await ctx.deps.keys.setExpiry(null)
+    return ok({ status: true, key_expiration_date: 'permanent' }, 201)
+  }
+  const expiry = parseTimestamp(value)
+  if (expiry === null) return errorReply(400, 'Invalid API key expiration_date')
+  await ctx.deps.keys.setExpiry(expiry)
+  return ok({ status: true, key_expiration_date: expiry }, 201)
+}
+
+function parseTimestamp(value: unknown): number | null {
+  let n: number
+  if (typeof value === 'number') n = value
+  else if (typeof value === 'string' && /^\d+$/.test(value)) n = Number(value)
+  else return null
+  return Number.isInteger(n) && n >= 1 && n <= MAX_TIMESTAMP ? n : null
+}
+
+async function zoneOf(ctx: EndpointContext): Promise<string | undefined> {
+  const zone = ctx.deps.options.timezone ?? (await readMoodleTimezone(ctx.deps.moodle))
+  return zone && isZone(zone) ? zone : undefined
+}
+
+function isZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** `MM/DD/YYYY HH:MM:SS`, 24-hour clock, in `zone` (host zone when undefined). */
+export function formatDate(unixSeconds: number, zone: string | undefined): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(unixSeconds * 1000))
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00'
+  return `${get('month')}/${get('day')}/${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`
+}

@@ -1,0 +1,58 @@
+import { getPluginInventory, readPluginSettings, type PluginEntry, type PluginInventory } from '../../moodle/index.ts'
+import { errorReply, flag, ok, param, type EndpointContext, type EndpointHandler, type Reply } from '../context.ts'
+import { updateInfo, upgradeLogRow } from '../wire.ts'
+
+const SECRET_NAME = /pass|secret|key|token|salt/i
+const MASK = '********'
+
+/** GET and POST /plugin: the two plugin checks come before method dispatch (§4.9). */
+export const plugin: EndpointHandler = async (ctx) => {
+  const component = param(ctx, 'plugin')
+  if (component === undefined) return errorReply(400, 'Plugin not specified.')
+  const inventory = await getPluginInventory(ctx.deps.moodle)
+  const entry = inventory.byComponent.get(component)
+  if (!entry) return errorReply(400, 'Plugin not exist.')
+  if (ctx.method === 'POST') return errorReply(501, 'Not implemented yet.')
+  return pluginDetails(ctx, inventory, entry)
+}
+
+async function pluginDetails(ctx: EndpointContext, inventory: PluginInventory, p: PluginEntry): Promise<Reply> {
+  const component = p.component
+  const disk = p.disk
+  const body: Record<string, unknown> = {
+    plugininfo: {
+      type: p.type,
+      typerootdir: p.typeDir,
+      name: p.name,
+      displayname: p.displayName,
+      source: p.isStandard ? 'std' : 'ext',
+      rootdir: disk ? disk.dir : null,
+      versiondisk: disk?.version ?? null,
+      versiondb: p.versionDb,
+      versionrequires: disk?.requires ?? null,
+      pluginsupported: disk?.supported ?? null,
+      pluginincompatible: disk?.incompatible ?? null,
+      release: disk?.release ?? null,
+      dependencies: disk?.dependencies ?? {},
+      instances: null,
+      sortorder: null,
+      supported: disk?.supported ?? null,
+      incompatible: disk?.incompatible ?? null,
+      component: p.component,
+    },
+  }
+  if (flag(ctx, 'displayupdates')) {
+    body['last_check_for_updates'] = inventory.lastCheck
+    body['update_available'] = p.storedUpdates.map(updateInfo)
+  }
+  if (flag(ctx, 'displayupdateslog')) body['update_log'] = (inventory.log.get(component) ?? []).map(upgradeLogRow)
+  if (flag(ctx, 'displayconfig')) {
+    const settings = await readPluginSettings(ctx.deps.moodle, component)
+    const config: Record<string, string | null> = {}
+    for (const [name, value] of settings) {
+      config[name] = !ctx.deps.options.exposeSecretSettings && SECRET_NAME.test(name) ? MASK : value
+    }
+    body['pluginconfig'] = config
+  }
+  return ok(body)
+}

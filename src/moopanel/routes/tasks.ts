@@ -1,0 +1,25 @@
+import { findJob } from '../../jobs/index.ts'
+import { errorReply, ok, param, type EndpointHandler } from '../context.ts'
+
+/** Job types visible to /tasks/check (moopanel-api.md §5.1). */
+const PUBLIC_TYPES = new Set([
+  'plugins_update', 'plugins_install_zip', 'core_update', 'admin_presets_create',
+  'backup_course', 'backup_course_restore', 'backup_course_delete',
+])
+
+const UNKNOWN = { status: 4, error: 'There is no log data for selected task.' }
+
+/** GET /tasks/check: a job's state from the service's own job table (§4.14). */
+export const tasksCheck: EndpointHandler = async (ctx) => {
+  const idText = param(ctx, 'id')
+  if (idText === undefined || idText === '0') return errorReply(400, 'No task id specified.')
+  const type = param(ctx, 'type')
+  if (type === undefined) return errorReply(400, 'No task type specified.')
+  const id = /^\d{1,10}$/.test(idText) ? Number(idText) : 0
+  if (id < 1 || id > 2147483647 || !PUBLIC_TYPES.has(type)) return ok(UNKNOWN)
+  const job = await findJob(ctx.deps.store, id)
+  if (!job || job.type !== type) return ok(UNKNOWN)
+  if (job.state !== 'finished') return ok({ status: 2, error: '' })
+  if (job.outcome === 'success') return ok({ status: 1, error: '' })
+  return ok({ status: 3, error: [...(job.summary || 'Task was failed.')].slice(0, 255).join('') })
+}

@@ -1,0 +1,106 @@
+import { Readable } from 'node:stream'
+import {
+  countOnlineUsers, countUsers, isUserColumn, listUserColumns, listUsers, type RawUserRow, type UserColumn,
+} from '../../moodle/index.ts'
+import { errorReply, ok, param, type EndpointContext, type EndpointHandler, type Reply } from '../context.ts'
+
+/** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
+export const users: EndpointHandler = async (ctx) => {
+  if (ctx.subPath === 'online' || ctx.subPath.startsWith('online/')) return onlineUsers(ctx)
+  if (ctx.subPath === 'count' || ctx.subPath.startsWith('count/')) {
+    return ok({ number_of_users: await countUsers(ctx.deps.moodle, ctx.query.get('search')) })
+  }
+  return listUserReply(ctx)
+}
+
+async function listUserReply(ctx: EndpointContext): Promise<Reply> {
+  const columns = await listUserColumns(ctx.deps.moodle)
+  const fields = parseFields(ctx.query.get('fields'), columns)
+  if (!fields) return errorReply(400, 'Invalid fields.')
+  const sort = parseSort(ctx.query.get('sort'), columns)
+  if (!sort) return errorReply(400, 'Invalid sort.')
+  const paging = parsePaging(ctx.query.get('page'), ctx.query.get('perpage'))
+  if (paging === 'invalid') return errorReply(400, 'Invalid paging.')
+  const listing = await listUsers(ctx.deps.moodle, { search: ctx.query.get('search'), columns: fields, sort, paging })
+  if (paging) {
+    const rows: RawUserRow[] = []
+    for await (const row of listing.rows) rows.push(row)
+    return ok({ number_of_users: rows.length, users: rows, page: paging.page, perpage: paging.perpage, total_users: listing.total })
+  }
+  return { status: 200, body: Readable.from(streamJson(listing.total, listing.rows), { objectMode: false }) }
+}
+
+/** `{"number_of_users":N,"users":[…]}` written row by row. */
+async function* streamJson(total: number, rows: AsyncIterable<RawUserRow>): AsyncGenerator<string> {
+  let buffer = `{"number_of_users":${total},"users":[`
+  let first = true
+  for await (const row of rows) {
+    buffer += (first ? '' : ',') + JSON.stringify(row)
+    first = false
+    if (buffer.length >= 16384) {
+      yield buffer
+      buffer = ''
+    }
+  }
+  yield buffer + ']}'
+}
+
+/** `*`, empty, or a comma list of whitelisted names (spaces allowed, duplicates dropped). */
+export function parseFields(value: string | undefined, columns: readonly UserColumn[]): UserColumn[] | null {
+  if (value === undefined || value.trim() === '' || value.trim() === '*') return [...columns]
+  const out: UserColumn[] = []
+  for (const item of value.split(',')) {
+    const name = item.trim()
+    if (!isUserColumn(columns, name)) return null
+    if (!out.includes(name)) out.push(name)
+  }
+  return out
+}
+
+/** `column [ASC|DESC]` items; default `lastname ASC`. */
+export function parseSort(
+  value: string | undefined,
+  columns: readonly UserColumn[],
+): Array<{ column: UserColumn; direction: 'asc' | 'desc' }> | null {
+  const text = value === undefined || value.trim() === '' ? 'lastname ASC' : value
+  const out: Array<{ column: UserColumn; direction: 'asc' | 'desc' }> = []
+  for (const item of text.split(',')) {
+    const m = /^\s*([a-z]+)(?:\s+(asc|desc))?\s*$/i.exec(item)
+    if (!m || !isUserColumn(columns, m[1]!)) return null
+    out.push({ column: m[1] as UserColumn, direction: (m[2] ?? 'asc').toLowerCase() as 'asc' | 'desc' })
+  }
+  return out
+}
+
+function parsePaging(page: string | undefined, perpage: string | undefined): { page: number; perpage: number } | undefined | 'invalid' {
+  if (page === undefined && perpage === undefined) return undefined
+  const p = page === undefined ? 0 : strictInt(page)
+  const pp = perpage === undefined ? 100 : strictInt(perpage)
+  if (p === null || pp === null || p < 0 || pp < 1 || pp > 5000) return 'invalid'
+  if (p * pp > Number.MAX_SAFE_INTEGER / 2) return 'invalid'
+  return { page: p, perpage: pp }
+}
+
+function strictInt(text: string): number | null {
+  return /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : null
+}
+
+async function onlineUsers(ctx: EndpointContext): Promise<Reply> {
+  const startText = param(ctx, 'timeStart')
+  const endText = param(ctx, 'timeEnd')
+  const start = startText === undefined ? undefined : digits(startText)
+  const end = endText === undefined ? undefined : digits(endText)
+  if (start === null || end === null) return errorReply(400, 'Invalid timeStart or timeEnd.')
+  const endSec = end ?? Math.floor(ctx.deps.nowMs() / 1000) + 1
+  const startSec = start ?? Math.max(0, endSec - 300)
+  if (startSec > endSec) return errorReply(400, 'StartTime must be less than endTime.')
+  const counts = await countOnlineUsers(ctx.deps.moodle, { startSec, endSec })
+  return ok({ all_users: counts.all, online: counts.online })
+}
+
+/** Digits only; values past 2^53 are clamped (they lie beyond any stored time anyway). */
+function digits(text: string): number | null {
+  if (!/^\d+$/.test(text)) return null
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config/index.ts'
+import { buildServer } from './http/build-server.ts'
+import {
+  createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
+} from './moodle/index.ts'
+import { KeyState, type MoopanelDeps } from './moopanel/index.ts'
+import { openStore, type Store } from './store/index.ts'
+
+/** A running (or ready to listen) service and how to stop it. */
+export interface Service {
+  app: FastifyInstance
+  moodle: Moodle
+  store: Store
+  keys: KeyState
+  close(): Promise<void>
+}
+
+/** What start-up needs besides the configuration: a database given directly (demo). */
+export interface ServiceSetup {
+  database?: { target: DatabaseTarget; prefix: string; wwwroot: string; dataroot?: string }
+  dirroot?: string
+  nowMs?: () => number
+}
+
+/** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
+export async function createService(config: Config, setup: ServiceSetup = {}): Promise<Service> {
+  const dirroot = setup.dirroot ?? config.moodle_dir
+  if (!dirroot) throw new Error('moodle_dir (--moodle-dir, MOODLE_BRIDGE_MOODLE_DIR) is required')
+  const moodle = await openMoodle({
+    dirroot,
+    database: setup.database,
+    poolSize: config.db_pool_size,
+    overrides: {
+      dbtype: config.db_type, dbhost: config.db_host, dbport: config.db_port, dbsocket: config.db_socket,
+      dbname: config.db_name, dbuser: config.db_user, dbpass: config.db_pass, prefix: config.db_prefix,
+      dbschema: config.db_schema, wwwroot: config.wwwroot, dataroot: config.dataroot,
+    },
+  })
+  let store: Store | undefined
+  try {
+    const stateTarget = config.state_url ? parseDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
+    store = await openStore({
+      dialect: createDialect(stateTarget),
+      family: stateTarget.driver === 'mysql' ? 'mysql' : 'postgres',
+      prefix: config.state_prefix,
+      ownsConnection: stateTarget.driver !== 'pglite',
+    })
+    const nowMs = setup.nowMs ?? Date.now
+    const keys = new KeyState(store, nowMs)
+    await keys.applyConfig({ apiKey: config.api_key, apiEnabled: config.api_enabled })
+    const deps: MoopanelDeps = {
+      moodle,
+      store,
+      keys,
+      nowMs,
+      options: {
+        ipAllowlist: config.ip_allowlist,
+        trustedProxies: config.trusted_proxies,
+        lockout: {
+          threshold: config.auth_lockout_threshold,
+          windowS: config.auth_lockout_window_s,
+          durationS: config.auth_lockout_duration_s,
+        },
+        maxBodyBytes: config.max_body_bytes,
+        timezone: config.timezone ?? null,
+        exposeSecretSettings: config.expose_secret_settings,
+      },
+    }
+    const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
+    const opened = store
+    return {
+      app,
+      moodle,
+      store: opened,
+      keys,
+      close: async () => {
+        await app.close()
+        await opened.close()
+        await moodle.close()
+      },
+    }
+  } catch (error) {
+    await store?.close().catch(() => undefined)
+    await moodle.close().catch(() => undefined)
+    throw error
+  }
+}
+
+/** The store shares Moodle's database by default, through a small pool of its own. */
+function storeTargetFor(target: DatabaseTarget): DatabaseTarget {
+  return target.driver === 'pglite' ? target : { ...target, poolSize: 3 }
+}

@@ -1,0 +1,4 @@
+/** The service's own store (not Moodle's tables). */
+export { openStore, pingStore, type Store } from './open-store.ts'
+export { readStoreSetting, writeStoreSetting } from './store-settings.ts'
+export type { StoreTables } from './store-tables.ts'
