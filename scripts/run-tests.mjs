@@ -12,10 +12,11 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { collectTestFiles } from './test-env/collect-tests.mjs'
 import { loadPgDump } from './test-env/load-pg.mjs'
-import { loadMariadbDump, mysqlUrlWithDb, parseMysqlUrl } from './test-env/mariadb.mjs'
+import { buildInstallDirs } from './test-env/install-dirs.mjs'
+import { loadMariadbDump, mysqlUrlWithDb } from './test-env/mariadb.mjs'
 import { startPostgres, stopProcess } from './test-env/postgres.mjs'
 import { runNodeTests } from './test-env/run-node-tests.mjs'
 import { log, seconds, setupError } from './test-env/util.mjs'
@@ -25,7 +26,7 @@ const PG_TEMPLATE = 'moodle_pg_template'
 const MYSQL_DB = 'moodle_mariadb'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const fixturesDir = resolve(process.env.MB_FIXTURES_DIR ?? join(repoRoot, '../shared/fixtures/moodle-4.5'))
+const fixturesDir = resolve(process.env.MB_FIXTURES_DIR || join(repoRoot, '../shared/fixtures/moodle-4.5'))
 
 /** State that cleanup() needs; filled in as setup goes. */
 const state = { tmp: null, procs: new Set(), testChild: null, signal: null }
@@ -67,15 +68,11 @@ async function setup() {
   const scratch = join(state.tmp, 'scratch')
   mkdirSync(scratch)
 
-  let t = performance.now()
+  const t = performance.now()
   const pg = await startPostgres(join(state.tmp, 'pg'), { onSpawn: (child) => state.procs.add(child) })
   log(`PostgreSQL ${pg.binDir} on 127.0.0.1:${pg.port} (socket dir ${pg.socketDir}, locale ${pg.locale}), ready in ${seconds(t)}`)
 
   const mysqlAdminUrl = process.env.MB_TEST_MYSQL_URL || null
-  const { register } = await import('tsx/esm/api')
-  register()
-  const { buildTestMoodleDir } = await import(pathToFileURL(join(repoRoot, 'test/support/build-test-moodle-dir.ts')).href)
-
   const loadPg = (async () => {
     const t0 = performance.now()
     const r = await loadPgDump({ urlFor: pg.urlFor, dbName: PG_DB, templateName: PG_TEMPLATE, dumpPath: join(fixturesDir, 'moodle-pgsql.sql.gz') })
@@ -99,24 +96,13 @@ async function setup() {
   })()
   const buildDirs = (async () => {
     const t0 = performance.now()
-    const dirs = {}
-    dirs.pg = await buildTestMoodleDir({
-      target: join(state.tmp, 'moodle-pg'),
-      dbtype: 'pgsql',
-      db: { host: '127.0.0.1', port: pg.port, name: PG_DB, user: 'postgres', pass: '' },
-      wwwroot: 'http://127.0.0.1:8081',
+    const dirs = await buildInstallDirs({
+      repoRoot,
+      tmp: state.tmp,
       fixturesDir,
+      pg: { port: pg.port, dbName: PG_DB },
+      mysql: mysqlAdminUrl ? { adminUrl: mysqlAdminUrl, dbName: MYSQL_DB } : null,
     })
-    if (mysqlAdminUrl) {
-      const c = parseMysqlUrl(mysqlAdminUrl)
-      dirs.mysql = await buildTestMoodleDir({
-        target: join(state.tmp, 'moodle-mariadb'),
-        dbtype: 'mariadb',
-        db: { host: c.socket ? 'localhost' : c.host, port: c.port, name: MYSQL_DB, user: c.user, pass: c.password, socket: c.socket },
-        wwwroot: 'http://127.0.0.1:8082',
-        fixturesDir,
-      })
-    }
     log(`install dirs: ${Object.values(dirs).map((d) => d.dir).join(', ')} (${dirs.pg.pluginCount} plugins each), built in ${seconds(t0)}`)
     return dirs
   })()

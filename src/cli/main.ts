@@ -1,9 +1,12 @@
 import { Command } from 'commander'
 import { describeOptions } from '../config/index.ts'
-import { demoCommand } from './demo.ts'
-import { doctorCommand } from './doctor.ts'
-import { setKeyCommand, switchCommand } from './moopanel-key.ts'
-import { serveCommand } from './serve.ts'
+
+// Commands are loaded on use, so `serve` never loads the embedded engine and `--help` stays fast.
+const serveCommand = async (flags: object) => (await import('./serve.ts')).serveCommand(flags)
+const demoCommand = async (flags: object) => (await import('./demo.ts')).demoCommand(flags)
+const doctorCommand = async (flags: object) => (await import('./doctor.ts')).doctorCommand(flags)
+const setKeyCommand = async (flags: object) => (await import('./moopanel-key.ts')).setKeyCommand(flags)
+const switchCommand = async (flags: object, enabled: boolean) => (await import('./moopanel-key.ts')).switchCommand(flags, enabled)
 
 const optionHelp = () =>
   '\nEvery option can also be set in the config file (--config FILE, YAML or JSON, option names as keys)\n' +
