@@ -46,6 +46,13 @@ async function sql(url: string, text: string): Promise<void> {
   }
 }
 
+/** Fails the run loudly when the service stopped answering after a load run. */
+async function assertAnswers(url: string, headers: Record<string, string>, after: string): Promise<void> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) }).catch((error: Error) => error)
+  if (res instanceof Error || !res.ok) throw new Error(`the service stopped answering after ${after}: ${res instanceof Error ? res.message : res.status}`)
+  await res.text()
+}
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'mb-bench-'))
   chmodSync(tmp, 0o755) // the PostgreSQL server runs as the postgres user
@@ -73,7 +80,10 @@ async function main(): Promise<void> {
     console.log(`\n== Read endpoints on the PostgreSQL fixture (${CONNECTIONS} connections, ${SECONDS} s each) ==`)
     const bare = await measure('bare Fastify hello-world', `http://127.0.0.1:${barePort}/`, {}, opts)
     const rows: Figures[] = [bare]
-    for (const [name, path] of ENDPOINTS) rows.push(await measure(name, base + path, headers, opts))
+    for (const [name, path] of ENDPOINTS) {
+      rows.push(await measure(name, base + path, headers, opts))
+      await assertAnswers(`${base}/users/count`, headers, name)
+    }
     const targets = new Map<string, string>(ENDPOINTS.map(([n]) => [n, 'p99 < 50 ms']))
     targets.set('/plugins (both flags)', 'p99 < 50 ms, >= 300 req/s')
     for (const n of ['/', '/users/count', '/users/online', '/moodle_core']) targets.set(n, 'p99 < 50 ms, >= 30 % of bare')

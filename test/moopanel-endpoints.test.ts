@@ -44,6 +44,19 @@ function assertNoCredentials(res: ApiResponse, what: string): void {
   assert.ok(!res.body.includes('$6$rounds='), `${what}: a password hash in the body`)
 }
 
+/** Runs every check and fails once with the list of those that failed (for precise reports). */
+async function checkAll(checks: Array<[string, () => Promise<void>]>): Promise<void> {
+  const problems: string[] = []
+  for (const [name, check] of checks) {
+    try {
+      await check()
+    } catch (error) {
+      problems.push(`${name}: ${String((error as Error).message).split('\n')[0]}`)
+    }
+  }
+  assert.deepEqual(problems, [])
+}
+
 /** Every value of a raw user row is a string or null (§3.9). */
 function assertRawRow(row: Row, what: string): void {
   for (const [k, v] of Object.entries(row)) assert.ok(v === null || typeof v === 'string', `${what}: ${k} is ${typeof v}`)
@@ -219,6 +232,22 @@ for (const db of fixtureDbs()) {
         for (const blank of ['', '%20%20', '+']) assert.deepEqual(assertOk(await call(s, `/users/count?search=${blank}`)), { number_of_users: ALL_USERS }, `search=${blank}`)
       })
 
+      it('matches nothing, and does not fail, for a search containing a NUL or other control character', async () => {
+        const checks: Array<[string, () => Promise<void>]> = []
+        for (const term of ['\u0000', 'smith\u0000', '\u0000%', '\u0001', '\u001f', '\u007f']) {
+          const expected = modelSearch(term)
+          const t = JSON.stringify(term)
+          checks.push([`GET /users/count?search=${t}`, async () => {
+            assert.deepEqual(assertOk(await call(s, `/users/count?search=${q(term)}`)), { number_of_users: expected.length })
+          }])
+          checks.push([`GET /users?search=${t}`, async () => assert.deepEqual(ids(await call(s, `/users?fields=id&search=${q(term)}`)), expected)])
+          checks.push([`GET /users?perpage=5&search=${t}`, async () => {
+            assert.equal(assertOk(await call(s, `/users?fields=id&perpage=5&search=${q(term)}`)).total_users, expected.length)
+          }])
+        }
+        await checkAll(checks)
+      })
+
       it('pages with page/perpage and reports total_users (B.4)', async () => {
         const res = await call(s, '/users?fields=id,username&perpage=2&page=0')
         const body = assertOk(res)
@@ -280,10 +309,10 @@ for (const db of fixtureDbs()) {
       })
 
       it('lists users for any sub-path other than exactly online or count', async () => {
-        for (const sub of ['/anything', '/count/extra', '/online/extra', '/Count', '/ONLINE', '/count.json']) {
-          const body = assertOk(await call(s, `/users${sub}?fields=id&perpage=2`), 200, sub)
-          assert.deepEqual(Object.keys(body), ['number_of_users', 'users', 'page', 'perpage', 'total_users'], `GET /users${sub}`)
-        }
+        await checkAll(['/anything', '/count/extra', '/online/extra', '/Count', '/ONLINE', '/count.json'].map((sub) => [`GET /users${sub}?fields=id&perpage=2`, async () => {
+          const body = assertOk(await call(s, `/users${sub}?fields=id&perpage=2`))
+          assert.deepEqual(Object.keys(body), ['number_of_users', 'users', 'page', 'perpage', 'total_users'], `keys ${JSON.stringify(Object.keys(body))}`)
+        }]))
       })
 
       it('returns an empty list as [] with number_of_users 0', async () => {
@@ -417,6 +446,17 @@ for (const db of fixtureDbs()) {
         for (const query of ['id=999999', 'id=-10', 'id=-20', 'id=0', 'id=abc', 'id=2.5', 'id=2abc', 'id=99999999999', 'id=2147483648', 'username=nosuchuser', 'upn=%25', 'email=%25', 'username=admin%20', 'email=nobody%40nowhere']) {
           assertError(await call(s, `/user?${query}`), 400, 'User not found.', query)
         }
+      })
+
+      it('answers 400 "User not found." (not 500) for values with a NUL or other control character', async () => {
+        const checks: Array<[string, () => Promise<void>]> = []
+        for (const param of ['upn', 'username', 'email']) {
+          for (const value of ['\u0000', 'admin\u0000', '\u0000admin@example.com', '\u0001', '\u007f']) {
+            checks.push([`GET /user?${param}=${JSON.stringify(value)}`, async () => assertError(await call(s, `/user?${param}=${q(value)}`), 400, 'User not found.')])
+          }
+        }
+        checks.push(['GET /user?id="2\\u0000"', async () => assertError(await call(s, `/user?id=${q('2\u0000')}`), 400, 'User not found.')])
+        await checkAll(checks)
       })
 
       it('answers 400 "No parameters provided." without a given parameter', async () => {

@@ -7,7 +7,7 @@ import { ENDPOINT_METHODS } from './endpoints.ts'
 import { Lockout } from './lockout.ts'
 import { readBody } from './read-body.ts'
 import { routePath } from './route-path.ts'
-import { RAW_JSON } from './routes/plugins.ts'
+import { RAW_JSON } from './raw-json.ts'
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE'])
 

@@ -45,8 +45,8 @@ export function buildPluginState(inventory: PluginInventory, courseContextId: nu
     repositories: ['areafiles', 'contentbank', 'local', 'recent', 'upload', 'url', 'user', 'wikimedia'].map((type, index) => ({
       id: index + 1, type, visible: type === 'wikimedia' ? 0 : 1, sortorder: index + 1,
     })),
-    messageProcessors: [['airnotifier', 0], ['email', 1], ['popup', 1]].map(([name, enabled], index) => ({
-      id: index + 1, name, enabled,
+    messageProcessors: (['airnotifier', 'email', 'popup'] as const).map((name, index) => ({
+      id: index + 1, name, enabled: name === 'airnotifier' ? 0 : 1,
     })),
     portfolios: [
       { id: 1, plugin: 'download', name: 'File download', visible: 1 },

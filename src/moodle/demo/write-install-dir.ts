@@ -1,10 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { DEMO_ADDONS } from './demo-addons.ts'
 import { DEMO_CORE } from './demo-context.ts'
 import { coreVersionPhp, langPhp, pluginVersionPhp, settingsPhp } from './php-source.ts'
 import type { PluginInventory, PluginManifestEntry } from './plugin-inventory.ts'
 import { splitComponent } from './plugin-inventory.ts'
+import { syncTree } from './sync-tree.ts'
 
 const README = `moodle-bridge embedded demo site
 ================================
@@ -25,11 +25,10 @@ in-memory PGlite) directly. The directory is deleted and rewritten every time th
 `
 
 /**
- * Writes the demo Moodle code directory `dirroot` and an empty data directory `dataroot`,
- * removing whatever was there before. Returns the number of plugin directories written.
+ * Brings the demo Moodle code directory `dirroot` to exactly the generated content (stale entries
+ * are deleted, see syncTree). Returns the number of plugin directories written.
  */
-export async function writeInstallDir(inventory: PluginInventory, dirroot: string, dataroot: string): Promise<number> {
-  await Promise.all([rm(dirroot, { recursive: true, force: true }), rm(dataroot, { recursive: true, force: true })])
+export async function writeInstallDir(inventory: PluginInventory, dirroot: string): Promise<number> {
   const files = new Map<string, string>()
   files.set('version.php', coreVersionPhp({ ...DEMO_CORE, maturity: 200 }))
   files.set('README-demo.txt', README)
@@ -38,21 +37,23 @@ export async function writeInstallDir(inventory: PluginInventory, dirroot: strin
   files.set('lib/plugins.json', await readFile(new URL('./plugins.json', import.meta.url), 'utf8'))
   files.set('lang/en/moodle.php', langPhp({ thislanguage: 'English', thisdirection: 'ltr' }))
 
-  let written = 0
+  let plugins = 0
   for (const plugin of inventory.plugins) {
     if (!plugin.manifest) continue
-    written++
-    for (const [path, content] of pluginFiles(plugin.manifest)) files.set(`${plugin.manifest.dir.slice(1)}/${path}`, content)
+    plugins++
+    const dir = plugin.manifest.dir.slice(1)
+    for (const [path, content] of pluginFiles(plugin.manifest)) files.set(`${dir}/${path}`, content)
     const declared = inventory.subplugins[plugin.component]
-    if (declared) files.set(`${plugin.manifest.dir.slice(1)}/db/subplugins.json`, `${JSON.stringify(declared['subplugins.json'], null, 4)}\n`)
+    if (declared) files.set(`${dir}/db/subplugins.json`, `${JSON.stringify(declared['subplugins.json'], null, 4)}\n`)
   }
-
-  const directories = new Set<string>(Object.values(inventory.components.plugintypes).map((dir) => join(dirroot, dir)))
-  for (const path of files.keys()) directories.add(dirname(join(dirroot, path)))
-  for (const sub of ['filedir', 'temp', 'cache', 'localcache', 'sessions', 'lang', 'trashdir']) directories.add(join(dataroot, sub))
-  await Promise.all([...directories].map((dir) => mkdir(dir, { recursive: true })))
-  await inBatches([...files], 64, ([path, content]) => writeFile(join(dirroot, path), content))
-  return written
+  // Every plugin type directory exists, even with no plugin in it (as in a real checkout).
+  const typeDirs = Object.values(inventory.components.plugintypes)
+  for (const parent of Object.values(inventory.subplugins)) {
+    const declared = parent['subplugins.json'] as { plugintypes?: Record<string, string> }
+    typeDirs.push(...Object.values(declared.plugintypes ?? {}))
+  }
+  syncTree(dirroot, files, typeDirs)
+  return plugins
 }
 
 /** version.php, the English language file and (if the plugin has settings) settings.php. */
@@ -70,8 +71,4 @@ function pluginFiles(entry: PluginManifestEntry): Array<[string, string]> {
   ]
   if (entry.has_settings) files.push(['settings.php', settingsPhp(entry.component)])
   return files
-}
-
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work))
 }

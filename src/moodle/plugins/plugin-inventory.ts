@@ -1,7 +1,7 @@
 import type { Moodle } from '../moodle.ts'
-import { getDiskCatalog } from './plugin-catalog.ts'
+import { getDiskCatalog, type DiskCatalog } from './plugin-catalog.ts'
 import { enabledStateOf } from './enabled-state.ts'
-import { readPluginDbState } from './read-plugin-state.ts'
+import { readPluginDbState, type PluginDbState } from './read-plugin-state.ts'
 import type { DiskPlugin } from './scan-plugins.ts'
 import { settingsSectionOf } from './settings-section.ts'
 import { compareVersions, parseStoredUpdates, type AvailableUpdate, type StoredUpdates } from './update-info.ts'
@@ -44,6 +44,13 @@ export interface PluginInventory {
 }
 
 const MEMO_KEY = 'plugins/inventory'
+
+interface Memo {
+  inventory: PluginInventory
+  logSignature: string
+  state: PluginDbState
+  catalog: DiskCatalog
+}
 const DEFAULT_MIN_MATURITY = 200
 
 /**
@@ -55,9 +62,13 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
   const state = await readPluginDbState(moodle)
   const lang = state.core.get('lang') ?? 'en'
   const catalog = await getDiskCatalog(moodle, lang)
-  const revision = `${state.hash}:${catalog.fingerprint.length}:${hashString(catalog.fingerprint)}`
-  const memo = moodle.memo.get(MEMO_KEY) as { inventory: PluginInventory; logSignature: string } | undefined
-  if (memo?.inventory.revision === revision) return memo.inventory
+  const memo = moodle.memo.get(MEMO_KEY) as Memo | undefined
+  if (memo && memo.state === state && memo.catalog === catalog) return memo.inventory
+  const revision = `${state.hash}:${hashString(catalog.fingerprint)}`
+  if (memo?.inventory.revision === revision) {
+    moodle.memo.set(MEMO_KEY, { ...memo, state, catalog })
+    return memo.inventory
+  }
   const log =
     memo && memo.logSignature === state.logSignature ? memo.inventory.log : groupByPlugin(await listUpgradeLog(moodle))
   const release = state.core.get('release') ?? ''
@@ -130,7 +141,7 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
       notifyBuilds: (state.core.get('updatenotifybuilds') ?? '0') === '1',
     },
   }
-  moodle.memo.set(MEMO_KEY, { inventory, logSignature: state.logSignature })
+  moodle.memo.set(MEMO_KEY, { inventory, logSignature: state.logSignature, state, catalog })
   return inventory
 }
 

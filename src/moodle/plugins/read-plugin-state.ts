@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Moodle } from '../moodle.ts'
+import { recheck } from '../recheck.ts'
 import { findSystemContextId } from '../site/site-identity.ts'
 import { ENABLED_CORE_SETTINGS, ENABLED_SETTING_NAMES } from './enabled-state.ts'
 import { upgradeLogSignature } from './upgrade-log.ts'
@@ -23,8 +24,12 @@ export interface PluginDbState {
 const CORE_SETTINGS = [...ENABLED_CORE_SETTINGS, 'release', 'version', 'lang', 'updateminmaturity', 'updatenotifybuilds', 'format_plugins_sortorder']
 const PLUGIN_SETTING_NAMES = ['version', ...ENABLED_SETTING_NAMES, 'recentfetch', 'recentresponse']
 
-/** Reads the plugin-related database state (installed versions, enabled inputs, update data). */
-export async function readPluginDbState(moodle: Moodle): Promise<PluginDbState> {
+/** The plugin-related database state (installed versions, enabled inputs, update data), re-read at most every 250 ms. */
+export function readPluginDbState(moodle: Moodle): Promise<PluginDbState> {
+  return recheck(moodle, 'plugin-db-state', () => loadPluginDbState(moodle))
+}
+
+async function loadPluginDbState(moodle: Moodle): Promise<PluginDbState> {
   const [pluginRows, coreRows, flagRows, logSignature] = await Promise.all([
     moodle.db
       .selectFrom('mdl_config_plugins')

@@ -1,4 +1,5 @@
 import type { Moodle } from '../moodle.ts'
+import { recheck } from '../recheck.ts'
 import { toInt } from '../values.ts'
 import { readCoreSettings, readPluginSettingsWhere } from './read-settings.ts'
 
@@ -15,8 +16,12 @@ export interface SiteIdentity {
 
 const CONTEXT_SYSTEM = 10
 
-/** Reads the site's names, theme, release and logo URLs. */
-export async function getSiteIdentity(moodle: Moodle): Promise<SiteIdentity> {
+/** The site's names, theme, release and logo URLs (re-read at most every 250 ms). */
+export function getSiteIdentity(moodle: Moodle): Promise<SiteIdentity> {
+  return recheck(moodle, 'site-identity', () => readSiteIdentity(moodle))
+}
+
+async function readSiteIdentity(moodle: Moodle): Promise<SiteIdentity> {
   const [settings, site, systemContextId, logos] = await Promise.all([
     readCoreSettings(moodle, ['theme', 'release', 'themerev', 'themedesignermode', 'slasharguments']),
     moodle.db
@@ -45,8 +50,12 @@ export async function getSiteIdentity(moodle: Moodle): Promise<SiteIdentity> {
   }
 }
 
-/** The id of the system context (normally 1). */
-export async function findSystemContextId(moodle: Moodle): Promise<number> {
+/** The id of the system context (normally 1); it never changes once a site is installed. */
+export function findSystemContextId(moodle: Moodle): Promise<number> {
+  return recheck(moodle, 'system-context', () => readSystemContextId(moodle), 60_000)
+}
+
+async function readSystemContextId(moodle: Moodle): Promise<number> {
   const row = await moodle.db
     .selectFrom('mdl_context')
     .select('id')

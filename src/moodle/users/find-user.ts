@@ -1,4 +1,5 @@
 import type { Moodle } from '../moodle.ts'
+import { recheck } from '../recheck.ts'
 import { readCoreSettings } from '../site/read-settings.ts'
 import { toWireString } from '../values.ts'
 import type { RawUserRow } from './list-users.ts'
@@ -17,8 +18,9 @@ export async function findUser(moodle: Moodle, lookup: UserLookup): Promise<RawU
   if (lookup.by === 'id') {
     q = q.where('id', '=', lookup.value)
   } else {
-    const settings = await readCoreSettings(moodle, ['mnet_localhost_id'])
-    const localHost = Number(settings.get('mnet_localhost_id') ?? '1')
+    const localHost = await recheck(moodle, 'mnet_localhost_id', async () =>
+      Number((await readCoreSettings(moodle, ['mnet_localhost_id'])).get('mnet_localhost_id') ?? '1'),
+    )
     q = q.where(lookup.by, '=', lookup.value).where('mnethostid', '=', localHost).where('deleted', '=', 0)
   }
   const row = (await q.orderBy('id').limit(1).executeTakeFirst()) as Record<string, unknown> | undefined

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { MoodleTables } from '../db/tables.ts'
 import type { Moodle } from '../moodle.ts'
 import { toInt, toWireString } from '../values.ts'
+import { recheck } from '../recheck.ts'
 import { readCoreSettings } from '../site/read-settings.ts'
 import type { UserColumn } from './user-columns.ts'
 import { userSearchCondition } from './user-filter.ts'
@@ -79,11 +80,13 @@ export async function countUsers(moodle: Moodle, search?: string): Promise<numbe
   return toInt(row?.n)
 }
 
-/** `siteguest` setting, 1 when unset. */
-export async function findGuestId(moodle: Moodle): Promise<number> {
-  const settings = await readCoreSettings(moodle, ['siteguest'])
-  const id = Number(settings.get('siteguest') ?? '1')
-  return Number.isFinite(id) ? id : 1
+/** `siteguest` setting, 1 when unset (re-read at most every 250 ms). */
+export function findGuestId(moodle: Moodle): Promise<number> {
+  return recheck(moodle, 'siteguest', async () => {
+    const settings = await readCoreSettings(moodle, ['siteguest'])
+    const id = Number(settings.get('siteguest') ?? '1')
+    return Number.isFinite(id) ? id : 1
+  })
 }
 
 function filtered(db: Kysely<MoodleTables>, moodle: Moodle, guestId: number, search: string | undefined) {

@@ -1,5 +1,6 @@
 import { getPluginInventory, usefulLogOf, type PluginEntry, type PluginInventory } from '../../moodle/index.ts'
 import { flag, type EndpointHandler } from '../context.ts'
+import { RAW_JSON } from '../raw-json.ts'
 import { updateInfo, upgradeLogRow } from '../wire.ts'
 
 /** Serialised bodies per inventory and flag combination: rebuilt only when the inventory changes. */
@@ -26,8 +27,6 @@ export const plugins: EndpointHandler = async (ctx) => {
   return { status: 200, body: { [RAW_JSON]: body } }
 }
 
-/** Marks a pre-serialised JSON body for the reply writer. */
-export const RAW_JSON = Symbol('raw-json')
 
 function pluginElement(inventory: PluginInventory, p: PluginEntry, withUpdates: boolean, withLog: boolean) {
   return {

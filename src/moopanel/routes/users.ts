@@ -2,15 +2,39 @@ import { Readable } from 'node:stream'
 import {
   countOnlineUsers, countUsers, isUserColumn, listUserColumns, listUsers, type RawUserRow, type UserColumn,
 } from '../../moodle/index.ts'
+import { burstCacheOf } from '../burst-cache.ts'
 import { errorReply, ok, param, type EndpointContext, type EndpointHandler, type Reply } from '../context.ts'
+import { RAW_JSON } from '../raw-json.ts'
+
+/** Lists of at most this many users are serialised whole (and may be reused by a burst); longer ones stream. */
+const SMALL_LIST = 5000
+
+const counts = (ctx: EndpointContext) => burstCacheOf<number>(ctx.deps.moodle, 'users/count')
+const online = (ctx: EndpointContext) => burstCacheOf<{ all: number; online: number }>(ctx.deps.moodle, 'users/online')
+const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', 250, 32)
 
 /** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
 export const users: EndpointHandler = async (ctx) => {
   if (ctx.subPath === 'online' || ctx.subPath.startsWith('online/')) return onlineUsers(ctx)
   if (ctx.subPath === 'count' || ctx.subPath.startsWith('count/')) {
-    return ok({ number_of_users: await countUsers(ctx.deps.moodle, ctx.query.get('search')) })
+    const search = ctx.query.get('search') ?? ''
+    return ok({ number_of_users: await counts(ctx).get(`count:${search}`, () => countUsers(ctx.deps.moodle, search)) })
   }
-  return listUserReply(ctx)
+  const key = ['fields', 'sort', 'page', 'perpage', 'search'].map((k) => `${k}=${ctx.query.get(k) ?? '\u0000'}`).join('&')
+  return (await smallLists(ctx).get(key, () => smallListReply(ctx))) ?? listUserReply(ctx)
+}
+
+/** The whole answer as one string when the list is short (null when it must stream). */
+async function smallListReply(ctx: EndpointContext): Promise<Reply | null> {
+  const paged = ctx.query.has('page') || ctx.query.has('perpage')
+  if (!paged && (await counts(ctx).get(`count:${ctx.query.get('search') ?? ''}`, () => countUsers(ctx.deps.moodle, ctx.query.get('search')))) > SMALL_LIST) {
+    return null
+  }
+  const reply = await listUserReply(ctx)
+  if (!(reply.body instanceof Readable)) return reply
+  const chunks: string[] = []
+  for await (const chunk of reply.body) chunks.push(String(chunk))
+  return { status: reply.status, body: { [RAW_JSON]: chunks.join('') } }
 }
 
 async function listUserReply(ctx: EndpointContext): Promise<Reply> {
@@ -27,7 +51,11 @@ async function listUserReply(ctx: EndpointContext): Promise<Reply> {
     for await (const row of listing.rows) rows.push(row)
     return ok({ number_of_users: rows.length, users: rows, page: paging.page, perpage: paging.perpage, total_users: listing.total })
   }
-  return { status: 200, body: Readable.from(streamJson(listing.total, listing.rows), { objectMode: false }) }
+  const body = Readable.from(streamJson(listing.total, listing.rows), { objectMode: false })
+  // A client that goes away before or during the stream must not leave the snapshot's
+  // transaction (and its pooled connection) open: close it whenever the stream closes.
+  body.once('close', () => void listing.close().catch((error: unknown) => ctx.log.warn({ err: error }, 'closing a user listing failed')))
+  return { status: 200, body }
 }
 
 /** `{"number_of_users":N,"users":[…]}` written row by row. */
@@ -94,8 +122,8 @@ async function onlineUsers(ctx: EndpointContext): Promise<Reply> {
   const endSec = end ?? Math.floor(ctx.deps.nowMs() / 1000) + 1
   const startSec = start ?? Math.max(0, endSec - 300)
   if (startSec > endSec) return errorReply(400, 'StartTime must be less than endTime.')
-  const counts = await countOnlineUsers(ctx.deps.moodle, { startSec, endSec })
-  return ok({ all_users: counts.all, online: counts.online })
+  const result = await online(ctx).get(`${startSec}:${endSec}`, () => countOnlineUsers(ctx.deps.moodle, { startSec, endSec }))
+  return ok({ all_users: result.all, online: result.online })
 }
 
 /** Digits only; values past 2^53 are clamped (they lie beyond any stored time anyway). */

@@ -1,0 +1,1 @@
+export { createDemoSite, type DemoSite, type DemoSiteOptions } from './create-demo-site.ts'

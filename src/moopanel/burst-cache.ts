@@ -1,0 +1,54 @@
+/**
+ * Reuses the answer to an identical read for a short time (default 250 ms) and lets concurrent
+ * identical requests share one database read. Bounded: the least recently used entries go first.
+ * Moodle changes therefore show within 250 ms, while a burst of equal requests (a panel polling
+ * many endpoints, a load test) costs one query instead of one per request.
+ */
+export class BurstCache<T> {
+  private readonly entries = new Map<string, { at: number; value?: T; pending?: Promise<T> }>()
+
+  constructor(
+    private readonly ttlMs = 250,
+    private readonly maxEntries = 256,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async get(key: string, produce: () => Promise<T>): Promise<T> {
+    const now = this.nowMs()
+    const hit = this.entries.get(key)
+    if (hit?.pending) return hit.pending
+    if (hit && hit.value !== undefined && now - hit.at < this.ttlMs) return hit.value
+    const entry: { at: number; value?: T; pending?: Promise<T> } = { at: now }
+    entry.pending = produce().then(
+      (value) => {
+        entry.value = value
+        entry.at = this.nowMs()
+        entry.pending = undefined
+        return value
+      },
+      (error: unknown) => {
+        this.entries.delete(key)
+        throw error
+      },
+    )
+    this.entries.delete(key)
+    this.entries.set(key, entry)
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value
+      if (oldest === undefined) break
+      this.entries.delete(oldest)
+    }
+    return entry.pending
+  }
+}
+
+const perSite = new WeakMap<object, Map<string, BurstCache<unknown>>>()
+
+/** The burst cache `name` of one site (caches never mix answers of two services in one process). */
+export function burstCacheOf<T>(site: object, name: string, ttlMs = 250, maxEntries = 256): BurstCache<T> {
+  let caches = perSite.get(site)
+  if (!caches) perSite.set(site, (caches = new Map()))
+  let cache = caches.get(name)
+  if (!cache) caches.set(name, (cache = new BurstCache<unknown>(ttlMs, maxEntries)))
+  return cache as BurstCache<T>
+}
