@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
 import pg from 'pg'
-import { call, ROUTE, UUID_V4, type ApiResponse, type RawInit } from './support/moopanel-http.ts'
+import { call, closeService, ROUTE, UUID_V4, type ApiResponse, type RawInit } from './support/moopanel-http.ts'
 import { startFixtureService, TEST_KEY, type FixtureService } from './support/start-fixture-service.ts'
 import { testEnv } from './support/test-env.ts'
 
@@ -158,7 +158,7 @@ describe('bad input on the read endpoints (fast-check)', () => {
     assert.equal(everyone.length, ALL_USERS)
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   /** A property over the query of `path`; `examples` always run first (known edge cases). */
@@ -393,7 +393,7 @@ describe('bad input on POST /api_key_status (fast-check)', () => {
     s = await startFixtureService('pgsql', { timezone: 'UTC' })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('answers 201 or one of its two 400s, and GET can always report what was stored', async () => {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { assertError, assertOk, call, type ApiResponse } from './support/moopanel-http.ts'
+import { assertError, assertOk, call, closeService, type ApiResponse } from './support/moopanel-http.ts'
 import { fixtureDbs, startFixtureService, type FixtureService } from './support/start-fixture-service.ts'
 import { testEnv } from './support/test-env.ts'
 
@@ -75,7 +75,7 @@ for (const db of fixtureDbs()) {
       assert.equal(everyone.length, ALL_USERS)
     })
     after(async () => {
-      await s?.close()
+      await closeService(s)
     })
 
     /** §4.4 search, as a model over the full list. */
@@ -668,7 +668,7 @@ describe('GET /plugin with expose_secret_settings: true', () => {
     s = await startFixtureService('pgsql', { expose_secret_settings: true })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('does not mask secret-looking settings', async () => {
@@ -684,7 +684,7 @@ describe('/api_key_status (timezone UTC)', () => {
     s = await startFixtureService('pgsql', { timezone: 'UTC' })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   const post = (body: string) => call(s, '/api_key_status', { method: 'POST', payload: body, headers: { 'content-type': 'application/json' } })
@@ -767,8 +767,8 @@ describe('/api_key_status in other time zones', () => {
     moodleZone = await startFixtureService('pgsql')
   })
   after(async () => {
-    await ny?.close()
-    await moodleZone?.close()
+    await closeService(ny)
+    await closeService(moodleZone)
   })
 
   const setAndGet = async (s: FixtureService, t: number) => {

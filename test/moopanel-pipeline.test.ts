@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import {
-  assertCommonHeaders, assertError, assertOk, call, injectRaw, listen, rawHttp, ROUTE, UUID_V4, type ApiResponse,
+  assertCommonHeaders, assertError, assertOk, call, closeService, injectRaw, listen, rawHttp, ROUTE, UUID_V4, type ApiResponse,
 } from './support/moopanel-http.ts'
 import { startFixtureService, TEST_KEY, type FixtureService } from './support/start-fixture-service.ts'
 
@@ -52,7 +52,7 @@ describe('routing, endpoints, methods and response headers', () => {
     s = await startFixtureService('pgsql')
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('answers 404 "Not found." for paths outside the route, without authentication', async () => {
@@ -327,7 +327,7 @@ describe('request paths over a real socket', () => {
     port = await listen(s)
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   const get = (path: string, extra = '') =>
@@ -371,7 +371,7 @@ describe('API switched off (api_enabled: false)', () => {
     s = await startFixtureService('pgsql', { api_enabled: false })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('answers 423 to every API request before authentication', async () => {
@@ -409,7 +409,7 @@ describe('authentication and lock-out', () => {
     s = await startFixtureService('pgsql', { auth_lockout_threshold: 3 })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('answers 401 "Authorization key required." for a missing, empty or blank key', async () => {
@@ -507,7 +507,7 @@ describe('authentication over a real socket', () => {
     port = await listen(s)
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   const req = (headers: string) => rawHttp(port, `GET ${ROUTE}/users/count HTTP/1.1\r\nHost: moodle.test\r\nConnection: close${headers}`)
@@ -548,7 +548,7 @@ describe('key expiry enforcement', () => {
     s = await startFixtureService('pgsql', { auth_lockout_threshold: 2, timezone: 'UTC' })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('keeps working with a future expiry and refuses every request after a past one', async () => {
@@ -584,7 +584,7 @@ describe('IP allow-list', () => {
     s = await startFixtureService('pgsql', { ip_allowlist: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'], auth_lockout_threshold: 1000 })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   it('admits listed addresses and ranges, IPv4-mapped IPv6 as IPv4', async () => {
@@ -626,7 +626,7 @@ describe('trusted proxies and X-Forwarded-For', () => {
     })
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   const via = (peer: string, xff?: string | string[], key?: string) =>
@@ -663,7 +663,7 @@ describe('request bodies', () => {
     port = await listen(s)
   })
   after(async () => {
-    await s?.close()
+    await closeService(s)
   })
 
   const PERMANENT = '{"data":{"key_expiration_date":null}}'

@@ -35,6 +35,19 @@ const httpUrl = z
   }, 'must be an absolute http or https URL')
   .transform((s) => s.replace(/\/+$/, ''))
 
+/** Structured values (maps, lists of objects) may be given as JSON text in the environment. */
+const json = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v
+    try {
+      return JSON.parse(v)
+    } catch {
+      return v
+    }
+  }, schema)
+
+const budget = json(z.object({ max: z.number().int().min(1), window_s: z.number().int().min(1) }))
+
 /** Option name → schema, with a one-line description used by `--help` and the README. */
 export const OPTIONS = {
   // Where Moodle is and how to reach its database (override what config.php says).
@@ -103,12 +116,52 @@ export const OPTIONS = {
     schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/).default('127.0.0.1:9464'),
     doc: 'Listener for metrics, health and OpenAPI',
   },
+
+  // items-api.md §2.3 (the Items API itself arrives with issue #4; its options are validated now)
+  mdg_core_api_enabled: { schema: bool.optional(), doc: 'Items API switch (MIDDAG name)' },
+  mdg_core_api_openapi_public: { schema: bool.optional(), doc: 'Serve the Items OpenAPI document without authentication' },
+  items_mount_path: { schema: z.string().regex(/^\/.*[^/]$/).optional(), doc: 'Mount path of the Items API' },
+  items_table_prefix: { schema: z.string().regex(/^[a-z][a-z0-9_]{0,9}_$/).default('mb_'), doc: 'Prefix of the Items tables' },
+  items_builtin_types: {
+    schema: list.pipe(z.array(z.enum(['generic', 'course_group', 'company', 'course', 'course_category', 'user', 'cohort']))).optional(),
+    doc: 'Built-in item types to register (default all seven)',
+  },
+  items_types: { schema: json(z.array(z.record(z.string(), z.unknown()))).default([]), doc: 'Inline item type declarations (JSON)' },
+  items_type_files: { schema: list.default([]), doc: 'YAML/JSON files of item type declarations' },
+  items_extensions: { schema: list.default([]), doc: 'Extension modules to load' },
+  items_type_capabilities: {
+    schema: json(z.record(z.string(), z.object({ capability: z.string(), readCapability: z.string() }))).default({}),
+    doc: 'Capabilities per item type (JSON)',
+  },
+  items_require_if_match: { schema: bool.default(false), doc: 'Require If-Match on PUT/PATCH/DELETE' },
+  items_max_body_bytes: { schema: int(1).default(1048576), doc: 'Largest accepted Items request body' },
+  items_settings_cache_s: { schema: int(0).default(30), doc: 'Cache lifetime of Moodle settings read by the Items API' },
+  items_moodle_config: { schema: json(z.record(z.string(), z.string())).default({}), doc: 'Moodle settings overrides (JSON map)' },
+  items_cors_enabled: { schema: bool.default(false), doc: 'CORS on the Items API' },
+  items_cors_origins: { schema: list.default([]), doc: 'Allowed CORS origins, or *' },
+  items_cors_credentials: { schema: bool.default(false), doc: 'Send Access-Control-Allow-Credentials' },
+  items_cors_max_age_s: { schema: int(0).default(600), doc: 'CORS preflight cache lifetime' },
+  items_rate_limit_enabled: { schema: bool.default(true), doc: 'Rate limiting of the Items API' },
+  items_rate_limit_per_ip: { schema: budget.default({ max: 600, window_s: 60 }), doc: 'Budget per client address (JSON {max, window_s})' },
+  items_rate_limit_per_user: { schema: budget.default({ max: 300, window_s: 60 }), doc: 'Budget per user (JSON {max, window_s})' },
+  items_jwt_hs256_secret: { schema: z.string().min(32).optional(), doc: 'HS256 shared secret, at least 32 bytes (secret)' },
+  items_jwt_public_key: { schema: z.string().optional(), doc: 'SPKI PEM public key for RS256/ES256' },
+  items_jwt_jwks_url: { schema: httpUrl.optional(), doc: 'JWKS endpoint' },
+  items_jwt_issuer: { schema: list.optional(), doc: 'Accepted iss values' },
+  items_jwt_audience: { schema: list.optional(), doc: 'Accepted aud values' },
+  items_jwt_clock_tolerance_s: { schema: int(0).default(60), doc: 'Clock skew allowed on exp/nbf/iat' },
+  items_jwt_username_claim: { schema: z.string().min(1).default('username'), doc: 'Claim used when sub is absent' },
+  items_wstoken_enabled: { schema: bool.default(true), doc: 'Accept Moodle web service tokens' },
+  items_wstoken_allowed_services: { schema: list.default([]), doc: 'External service shortnames whose tokens are accepted' },
+  items_wstoken_update_lastaccess: { schema: bool.default(false), doc: 'Maintain mdl_external_tokens.lastaccess' },
+  items_session_handler: { schema: z.enum(['auto', 'file', 'database', 'none']).default('auto'), doc: "Moodle's session handler" },
+  items_session_file_save_path: { schema: z.string().optional(), doc: 'Where the file session handler keeps sessions' },
 } as const
 
 export type OptionName = keyof typeof OPTIONS
 
 /** Options whose values are never printed. */
-export const SECRET_OPTIONS: ReadonlySet<OptionName> = new Set(['api_key', 'db_pass'])
+export const SECRET_OPTIONS: ReadonlySet<OptionName> = new Set(['api_key', 'db_pass', 'items_jwt_hs256_secret'])
 
 /** Environment aliases the CLI documents (issue #2): alias → option. */
 export const ENV_ALIASES: Readonly<Record<string, OptionName>> = {

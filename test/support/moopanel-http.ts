@@ -195,3 +195,16 @@ export function rawHttp(port: number, head: string, bodyParts: Array<string | Bu
     })
   })
 }
+
+/**
+ * Closes a fixture service and only then lets `close()` drop its scratch store database. pg-pool's
+ * `end()` resolves before its sockets have closed, so dropping the database at once (`WITH (FORCE)`)
+ * can terminate a still-closing connection, whose error then surfaces as an uncaught exception. A
+ * second `service.close()` (inside `s.close()`) is a no-op.
+ */
+export async function closeService(s: FixtureService | undefined): Promise<void> {
+  if (!s) return
+  await s.service.close()
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  await s.close()
+}
