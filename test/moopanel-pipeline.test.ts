@@ -151,10 +151,14 @@ describe('routing, endpoints, methods and response headers', () => {
   })
 
   it('treats names of Object.prototype members as unknown endpoints', async () => {
-    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__']) {
-      assertError(await call(s, `/${name}`), 404, `Endpoint '${name}' not found.`, `GET /${name}`)
-      assertError(await call(s, `/${name}`, { method: 'POST' }), 404, `Endpoint '${name}' not found.`, `POST /${name}`)
+    const problems: string[] = []
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'propertyIsEnumerable', 'toLocaleString']) {
+      for (const method of ['GET', 'POST']) {
+        const res = await call(s, `/${name}`, { method })
+        if (res.status !== 404 || res.json?.error !== `Endpoint '${name}' not found.`) problems.push(`${method} /${name}: ${res.status} ${res.body}`)
+      }
     }
+    assert.deepEqual(problems, [])
   })
 
   it('JSON-escapes the endpoint name and cuts it to 100 characters', async () => {
@@ -276,7 +280,6 @@ describe('routing, endpoints, methods and response headers', () => {
       ['400 body', await call(s, '/api_key_status', { method: 'POST', payload: '{' })],
       ['415', await call(s, '/api_key_status', { method: 'POST', payload: 'x', headers: { 'content-type': 'text/plain' } })],
       ['501', await call(s, '/users', { method: 'POST' })],
-      ['400 bad request', await call(s, '/%zz')],
     ]
     for (const [what, res] of responses) {
       assertCommonHeaders(res, what)
@@ -357,6 +360,22 @@ describe('request paths over a real socket', () => {
     assert.equal(res.headers['set-cookie'], undefined)
   })
 
+  it('answers a malformed request with 400 "Bad request." and the usual headers', async () => {
+    for (const head of [
+      `GET ${ROUTE}/users/count HTTP/1.1\r\nHost: moodle.test\r\nX-API-KEY: ${TEST_KEY}\r\nBad Header Line\r\nConnection: close`,
+      `POST ${ROUTE}/api_key_status HTTP/1.1\r\nHost: moodle.test\r\nX-API-KEY: ${TEST_KEY}\r\nContent-Length: abc\r\nConnection: close`,
+    ]) {
+      const res = await rawHttp(port, head)
+      const what = head.split('\r\n')[3]!
+      assert.equal(res.status, 400, what)
+      assert.deepEqual(res.json, { error: 'Bad request.' }, what)
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8', what)
+      assert.equal(res.headers['cache-control'], 'no-store', what)
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', what)
+      assert.ok(typeof res.headers['x-request-id'] === 'string', `${what}: X-Request-Id on every response (§3.7)`)
+    }
+  })
+
   it('answers HEAD with 405, Allow and no body over HTTP', async () => {
     const res = await rawHttp(port, `HEAD ${ROUTE}/dashboard HTTP/1.1\r\nHost: moodle.test\r\nX-API-KEY: ${TEST_KEY}\r\nConnection: close`)
     assert.equal(res.status, 405)
@@ -431,8 +450,9 @@ describe('authentication and lock-out', () => {
       `${TEST_KEY}x`,
       `x${TEST_KEY}`,
       'fixture-moopanel-key',
-      `${TEST_KEY}\u00a0`,
       `${TEST_KEY},${TEST_KEY}`,
+      `${TEST_KEY} ${TEST_KEY}`,
+      Buffer.from(TEST_KEY).toString('base64'),
     ]
     for (const key of wrong) {
       const addr = `192.0.2.${100 + wrong.indexOf(key)}`
@@ -462,7 +482,8 @@ describe('authentication and lock-out', () => {
       assertError(res, 429, 'Too many failed authorization attempts.')
       const retry = String(res.headers['retry-after'])
       assert.match(retry, /^\d+$/)
-      assert.ok(Number(retry) >= 1 && Number(retry) <= 900, `Retry-After ${retry}`)
+      // Whole seconds until unlock: the default lock-out lasts 900 s and has only just begun.
+      assert.ok(Number(retry) >= 890 && Number(retry) <= 900, `Retry-After ${retry}`)
     }
     // Locked before the endpoint, the method and the body are looked at.
     assertError(await call(s, '/no_such', a), 429, 'Too many failed authorization attempts.')
@@ -496,6 +517,39 @@ describe('authentication and lock-out', () => {
     const a = { remoteAddress: '192.0.2.60', key: null, headers: { 'x-api-key': [TEST_KEY, TEST_KEY] } }
     for (let i = 0; i < 3; i++) assertError(await call(s, '/users/count', a), 401, 'Authorization failed.')
     assertError(await call(s, '/users/count', { remoteAddress: '192.0.2.60' }), 429, 'Too many failed authorization attempts.')
+  })
+})
+
+describe('lock-out window and duration', () => {
+  let s: FixtureService
+  before(async () => {
+    s = await startFixtureService('pgsql', { auth_lockout_threshold: 2, auth_lockout_window_s: 1, auth_lockout_duration_s: 2 })
+  })
+  after(async () => {
+    await closeService(s)
+  })
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('counts only failures inside the window, and unlocks after the duration', async () => {
+    await Promise.all([
+      (async () => {
+        const a = { remoteAddress: '198.51.100.1' }
+        assertError(await call(s, '/users/count', { ...a, key: 'bad' }), 401, 'Authorization failed.')
+        await sleep(1200)
+        assertError(await call(s, '/users/count', { ...a, key: 'bad' }), 401, 'Authorization failed.', 'the first failure left the window')
+        assert.equal((await call(s, '/users/count', a)).status, 200, 'not locked')
+      })(),
+      (async () => {
+        const b = { remoteAddress: '198.51.100.2' }
+        assertError(await call(s, '/users/count', { ...b, key: 'bad' }), 401, 'Authorization failed.')
+        assertError(await call(s, '/users/count', { ...b, key: 'bad' }), 401, 'Authorization failed.')
+        const locked = await call(s, '/users/count', b)
+        assertError(locked, 429, 'Too many failed authorization attempts.')
+        assert.ok(['1', '2'].includes(String(locked.headers['retry-after'])), `Retry-After ${String(locked.headers['retry-after'])}`)
+        await sleep(2200)
+        assert.equal((await call(s, '/users/count', b)).status, 200, 'unlocked after auth_lockout_duration_s')
+      })(),
+    ])
   })
 })
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 
 /** Options of the HTTP server that serves the APIs. */
 export interface ServerOptions {
@@ -26,16 +27,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     requestIdHeader: false,
     return503OnClosing: true,
-    frameworkErrors: (_error, _request, reply) => {
+    frameworkErrors: (_error, request, reply) => {
       const r = reply as unknown as FastifyReply
-      void r.status(400).header('content-type', 'application/json; charset=utf-8').send('{"error":"Bad request."}')
+      void r
+        .status(400)
+        .headers({ ...SECURITY_HEADERS, 'x-request-id': request.id, 'content-type': 'application/json; charset=utf-8' })
+        .send('{"error":"Bad request."}')
     },
     clientErrorHandler: (_error, socket) => {
       if (socket.writable) {
         const body = '{"error":"Bad request."}'
         socket.end(
           `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
-            `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+            `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: ${randomUUID()}\r\n` +
+            `Connection: close\r\n\r\n${body}`,
         )
       } else {
         socket.destroy()
@@ -43,9 +48,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   })
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-    reply.header('cache-control', 'no-store')
-    reply.header('x-content-type-options', 'nosniff')
+    reply.headers({ ...SECURITY_HEADERS, 'x-request-id': request.id })
   })
   await app.register(moopanelPlugin, { deps: options.moopanel })
   return app

@@ -35,6 +35,7 @@ async function pluginsPost(ctx: EndpointContext): Promise<Reply> {
 
 /** Runs the endpoint handler for an authenticated, routed request with an allowed method. */
 export function dispatch(endpoint: string, ctx: EndpointContext): Promise<Reply> {
-  const handler = HANDLERS[endpoint]?.[ctx.method]
+  const methods = Object.hasOwn(HANDLERS, endpoint) ? HANDLERS[endpoint] : undefined
+  const handler = methods && Object.hasOwn(methods, ctx.method) ? methods[ctx.method] : undefined
   return handler ? handler(ctx) : Promise.resolve(errorReply(405, 'Method not allowed.'))
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { MoopanelDeps } from './context.ts'
-import { createPipeline } from './pipeline.ts'
+import { createPipeline, stashContentType } from './pipeline.ts'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const
 
@@ -11,6 +11,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as 
  */
 export const moopanelPlugin: FastifyPluginAsync<{ deps: MoopanelDeps }> = async (app, { deps }) => {
   const handle = createPipeline(deps)
+  app.addHook('onRequest', async (request) => stashContentType(request))
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined))
   app.route({ method: [...METHODS], url: '*', handler: handle })

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Readable } from 'node:stream'
+import { appendAudit, redact } from '../store/index.ts'
 import { AddressList, clientAddress } from './client-ip.ts'
 import { errorReply, type MoopanelDeps, type Reply } from './context.ts'
 import { dispatch } from './dispatch.ts'
@@ -17,45 +18,61 @@ export function createPipeline(deps: MoopanelDeps) {
   const allow = new AddressList(deps.options.ipAllowlist)
   const trusted = new AddressList(deps.options.trustedProxies)
 
-  async function run(request: FastifyRequest): Promise<Reply> {
+  /** What the audit record of a request needs to know, filled in as the pipeline goes. */
+  interface Trace {
+    path?: string
+    query?: string
+    source?: string
+    authenticated?: boolean
+    payload?: unknown
+    audited?: boolean
+  }
+
+  async function run(request: FastifyRequest, trace: Trace): Promise<Reply> {
     const rawUrl = request.raw.url ?? '/'
     const queryAt = rawUrl.indexOf('?')
     const routed = routePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt))
     if (routed === 'bad') return errorReply(400, 'Bad request.')
     if (routed === null) return errorReply(404, 'Not found.')
+    const method = request.raw.method ?? 'GET'
+    trace.path = `/local/moopanel/server.php/${routed.endpoint}${routed.subPath ? `/${routed.subPath}` : ''}`
+    trace.query = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)
+    trace.audited = BODY_METHODS.has(method) || (method === 'GET' && routed.endpoint === 'admin_presets')
     await deps.keys.refresh()
     if (!deps.keys.apiEnabled) return errorReply(423, 'API is disabled.')
     const source = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], trusted)
+    trace.source = source
     const wait = lockout.retryAfter(source)
     if (wait > 0) {
       return { ...errorReply(429, 'Too many failed authorization attempts.'), headers: { 'retry-after': String(wait) } }
     }
     const keyHeaders = apiKeyHeaders(request)
-    if (keyHeaders.length === 0 || (keyHeaders.length === 1 && keyHeaders[0]!.trim() === '')) {
+    if (keyHeaders.length === 0 || (keyHeaders.length === 1 && httpTrim(keyHeaders[0]!) === '')) {
       return errorReply(401, 'Authorization key required.')
     }
-    if (keyHeaders.length > 1 || !deps.keys.matches(Buffer.from(keyHeaders[0]!.trim(), 'latin1'))) {
+    if (keyHeaders.length > 1 || !deps.keys.matches(Buffer.from(httpTrim(keyHeaders[0]!), 'latin1'))) {
       lockout.recordFailure(source)
       return errorReply(401, 'Authorization failed.')
     }
     lockout.recordSuccess(source)
+    trace.authenticated = true
     if (deps.keys.isExpired()) return errorReply(401, 'API key expired.')
     if (!allow.isEmpty && !allow.contains(source)) return errorReply(403, 'IP address not allowed.')
     const { endpoint, subPath } = routed
-    const methods = ENDPOINT_METHODS[endpoint]
+    const methods = Object.hasOwn(ENDPOINT_METHODS, endpoint) ? ENDPOINT_METHODS[endpoint] : undefined
     if (!methods || (endpoint === 'tasks' && subPath !== 'check')) {
       const name = endpoint === 'tasks' && subPath !== '' ? `tasks/${subPath}` : endpoint
       return errorReply(404, `Endpoint '${[...name].slice(0, 100).join('')}' not found.`)
     }
-    const method = request.raw.method ?? 'GET'
     if (!methods.includes(method)) {
       return { ...errorReply(405, 'Method not allowed.'), headers: { allow: methods.join(', ') } }
     }
     let payload: Record<string, unknown> = {}
     if (BODY_METHODS.has(method)) {
-      const body = await readBody(request.raw, deps.options.maxBodyBytes)
+      const body = await readBody(request.raw, originalContentType(request), deps.options.maxBodyBytes)
       if (!body.ok) return errorReply(body.status, body.error)
       payload = body.payload
+      trace.payload = redact(payload)
     }
     const query = parseQuery(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1))
     return dispatch(endpoint, { method, subPath, query, payload, deps, log: request.log })
@@ -63,15 +80,38 @@ export function createPipeline(deps: MoopanelDeps) {
 
   /** Runs the pipeline and writes the reply; unexpected failures become a 500 with the request id. */
   return async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const started = performance.now()
+    const trace: Trace = {}
     let result: Reply
     try {
-      result = await run(request)
+      result = await run(request, trace)
     } catch (error) {
       request.log.error({ err: error }, 'unexpected error')
       result = { status: 500, body: { error: 'Internal server error.', request_id: request.id } }
     }
     send(request, reply, result)
+    if (trace.audited) await audit(request, trace, result.status, performance.now() - started)
     return reply
+  }
+
+  /** Every state-changing request is recorded, whatever its status (§7.3); a failure to record is logged, never answered. */
+  async function audit(request: FastifyRequest, trace: Trace, status: number, durationMs: number): Promise<void> {
+    const record = {
+      at: new Date(deps.nowMs()),
+      requestId: request.id,
+      sourceIp: trace.source ?? request.socket.remoteAddress ?? '',
+      keyPrefix: trace.authenticated ? deps.keys.fingerprintPrefix : 'none',
+      method: request.raw.method ?? '',
+      path: trace.path ?? '',
+      query: trace.query ?? '',
+      status,
+      durationMs,
+      jobIds: [],
+      replay: false,
+      payload: trace.payload,
+    }
+    request.log.info({ audit: { ...record, payload: undefined } }, 'audit')
+    await appendAudit(deps.store, record).catch((error: unknown) => request.log.error({ err: error }, 'audit record not written'))
   }
 }
 
@@ -97,12 +137,34 @@ function send(request: FastifyRequest, reply: FastifyReply, result: Reply): void
   void reply.send(typeof raw === 'string' ? raw : JSON.stringify(body))
 }
 
+/** Trims HTTP's optional whitespace (space and tab) only: the key is compared byte for byte. */
+function httpTrim(value: string): string {
+  return value.replace(/^[ \t]+|[ \t]+$/g, '')
+}
+
 /** Every `X-API-KEY` header line as sent (Node would join repeated ones with a comma). */
 function apiKeyHeaders(request: FastifyRequest): string[] {
   const raw = request.raw.rawHeaders
   const values: string[] = []
   for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'x-api-key') values.push(raw[i + 1]!)
   return values
+}
+
+const CONTENT_TYPE = Symbol('content-type')
+
+/**
+ * Hides the Content-Type header from Fastify (which would answer malformed media types itself,
+ * before authentication); the pipeline checks it at step 11 from the value kept here.
+ */
+export function stashContentType(request: FastifyRequest): void {
+  const value = request.raw.headers['content-type']
+  if (value === undefined) return
+  ;(request.raw as unknown as Record<symbol, string>)[CONTENT_TYPE] = value
+  delete request.raw.headers['content-type']
+}
+
+function originalContentType(request: FastifyRequest): string | undefined {
+  return (request.raw as unknown as Record<symbol, string | undefined>)[CONTENT_TYPE]
 }
 
 /** x-www-form-urlencoded, last occurrence wins, a key without `=` has the value `''`. */

@@ -12,23 +12,24 @@ const JSON_TYPE = /^application\/json\s*(;.*)?$/i
  * check (by Content-Length first, then while reading), UTF-8 JSON (BOM ignored), then the
  * `{"data":{...}}` envelope. Any other shape gives an empty payload.
  */
-export async function readBody(raw: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+export async function readBody(raw: IncomingMessage, type: string | undefined, maxBytes: number): Promise<BodyResult> {
   const declared = Number(raw.headers['content-length'] ?? NaN)
+  const isJson = type === undefined || JSON_TYPE.test(type.trim())
+  // The media type is checked first (§3.5 step 1): a declared non-empty body of another type is
+  // refused without reading it.
+  if (!isJson && Number.isFinite(declared) && declared > 0) return unsupported(raw)
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(raw)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of raw as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > maxBytes) return tooLarge(raw)
+    if (size > maxBytes) return isJson ? tooLarge(raw) : unsupported(raw)
     chunks.push(chunk)
   }
   const bytes = Buffer.concat(chunks)
-  const type = raw.headers['content-type']
   const text = bytes.toString('utf8')
   const empty = text.replace(/^\uFEFF/, '').trim() === ''
-  if (type !== undefined && !JSON_TYPE.test(type.trim()) && !empty) {
-    return { ok: false, status: 415, error: 'Unsupported content type.' }
-  }
+  if (!isJson && !empty) return unsupported(raw)
   if (empty) return { ok: true, payload: {} }
   let data: unknown
   try {
@@ -39,6 +40,11 @@ export async function readBody(raw: IncomingMessage, maxBytes: number): Promise<
   }
   const envelope = isObject(data) ? data['data'] : undefined
   return { ok: true, payload: isObject(envelope) ? envelope : {} }
+}
+
+function unsupported(raw: IncomingMessage): BodyResult {
+  raw.resume()
+  return { ok: false, status: 415, error: 'Unsupported content type.' }
 }
 
 function tooLarge(raw: IncomingMessage): BodyResult {

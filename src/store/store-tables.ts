@@ -1,8 +1,10 @@
+import type { Generated } from 'kysely'
+
 /** Types of the service's own tables (`store_x` = `<prefix>x`). */
 export interface StoreTables {
   store_settings: { name: string; value: string }
   store_jobs: {
-    id: number | string
+    id: Generated<number | string>
     type: string
     state: string
     outcome: string | null
@@ -13,7 +15,7 @@ export interface StoreTables {
     updated_at: number | string
   }
   store_audit: {
-    id: number | string
+    id: Generated<number | string>
     created_at: number | string
     request_id: string
     source_ip: string

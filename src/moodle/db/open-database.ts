@@ -67,24 +67,26 @@ export function openDatabase(target: DatabaseTarget, prefix: string): MoodleData
 /** Creates the Kysely dialect for a target; exported for the service's own store. */
 export function createDialect(target: DatabaseTarget): Dialect {
   switch (target.driver) {
-    case 'postgres':
-      return new PostgresDialect({
-        pool: new pg.Pool({
-          host: target.socketDir ?? target.host,
-          port: target.port,
-          database: target.database,
-          user: target.user,
-          password: target.password,
-          ssl: target.ssl ? { rejectUnauthorized: false } : undefined,
-          max: target.poolSize,
-          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-          statement_timeout: STATEMENT_TIMEOUT_MS,
-          // As Moodle does at connect time (moodle.md §1.3).
-          options: target.schema ? `-c search_path=${quoteGucValue(target.schema)}` : undefined,
-          application_name: 'moodle-bridge',
-        }),
-        cursor: Cursor,
+    case 'postgres': {
+      const pool = new pg.Pool({
+        host: target.socketDir ?? target.host,
+        port: target.port,
+        database: target.database,
+        user: target.user,
+        password: target.password,
+        ssl: target.ssl ? { rejectUnauthorized: false } : undefined,
+        max: target.poolSize,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        // As Moodle does at connect time (moodle.md §1.3).
+        options: target.schema ? `-c search_path=${quoteGucValue(target.schema)}` : undefined,
+        application_name: 'moodle-bridge',
       })
+      // An idle connection dropped by the server (restart, failover) must not crash the process:
+      // the pool discards it and the next query opens a new one.
+      pool.on('error', () => undefined)
+      return new PostgresDialect({ pool, cursor: Cursor })
+    }
     case 'mysql': {
       const pool = createMysqlPool({
         host: target.socketPath ? undefined : target.host,

@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely'
 import type { Moodle } from '../moodle.ts'
 import { recheck } from '../recheck.ts'
 import { readCoreSettings } from '../site/read-settings.ts'
@@ -13,6 +14,7 @@ export type UserLookup = { by: 'id'; value: number } | { by: 'username' | 'email
  * also finds deleted users, as the original plugin did.
  */
 export async function findUser(moodle: Moodle, lookup: UserLookup): Promise<RawUserRow | null> {
+  if (lookup.by !== 'id' && lookup.value.includes('\u0000')) return null // no stored value holds NUL
   const columns = await listUserColumns(moodle)
   let q = moodle.db.selectFrom('mdl_user').select([...columns])
   if (lookup.by === 'id') {
@@ -21,7 +23,13 @@ export async function findUser(moodle: Moodle, lookup: UserLookup): Promise<RawU
     const localHost = await recheck(moodle, 'mnet_localhost_id', async () =>
       Number((await readCoreSettings(moodle, ['mnet_localhost_id'])).get('mnet_localhost_id') ?? '1'),
     )
-    q = q.where(lookup.by, '=', lookup.value).where('mnethostid', '=', localHost).where('deleted', '=', 0)
+    q = q.where('mnethostid', '=', localHost).where('deleted', '=', 0)
+    // Usernames match exactly on both engines; MySQL's collation would also ignore case, accents
+    // and trailing spaces. E-mails follow the database collation, as Moodle's own lookup does.
+    q =
+      lookup.by === 'username' && moodle.family === 'mysql'
+        ? q.where(sql<SqlBool>`CAST(username AS BINARY) = CAST(${lookup.value} AS BINARY)`)
+        : q.where(lookup.by, '=', lookup.value)
   }
   const row = (await q.orderBy('id').limit(1).executeTakeFirst()) as Record<string, unknown> | undefined
   if (!row) return null

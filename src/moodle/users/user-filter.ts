@@ -16,6 +16,8 @@ type UserEb = ExpressionBuilder<MoodleTables, 'mdl_user'>
  */
 export function userSearchCondition(moodle: Moodle, eb: UserEb, rawTerm: string): Expression<SqlBool> {
   const term = rawTerm.trim()
+  // No stored name contains NUL, and PostgreSQL refuses it in a parameter: nothing matches.
+  if (term.includes('\u0000')) return sql<SqlBool>`1 = 0`
   const pattern = `%${escapeLike(term.toLowerCase())}%`
   if (moodle.family === 'mysql') {
     return eb.or([

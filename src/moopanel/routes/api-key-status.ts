@@ -46,12 +46,34 @@ function isZone(zone: string): boolean {
   }
 }
 
-/** `MM/DD/YYYY HH:MM:SS`, 24-hour clock, in `zone` (host zone when undefined). */
+/**
+ * `MM/DD/YYYY HH:MM:SS`, 24-hour clock, in `zone` (host zone when undefined). Times beyond what a
+ * JavaScript Date holds (after the year 275760; MooPanel may send up to 2^53−1 seconds) are
+ * formatted in UTC from the proleptic Gregorian calendar: no time zone rules exist that far out.
+ */
 export function formatDate(unixSeconds: number, zone: string | undefined): string {
+  if (Math.abs(unixSeconds) * 1000 > 8.64e15) return formatFarDate(unixSeconds)
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).formatToParts(new Date(unixSeconds * 1000))
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00'
   return `${get('month')}/${get('day')}/${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`
+}
+
+/** Civil date from days since 1970-01-01 (H. Hinnant's algorithm), for times beyond Date's range. */
+function formatFarDate(unixSeconds: number): string {
+  const days = Math.floor(unixSeconds / 86400)
+  const secs = unixSeconds - days * 86400
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${two(month)}/${two(day)}/${year} ${two(Math.floor(secs / 3600))}:${two(Math.floor((secs % 3600) / 60))}:${two(secs % 60)}`
 }

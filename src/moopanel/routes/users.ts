@@ -15,18 +15,18 @@ const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps
 
 /** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
 export const users: EndpointHandler = async (ctx) => {
-  if (ctx.subPath === 'online' || ctx.subPath.startsWith('online/')) return onlineUsers(ctx)
-  if (ctx.subPath === 'count' || ctx.subPath.startsWith('count/')) {
+  if (ctx.subPath === 'online') return onlineUsers(ctx)
+  if (ctx.subPath === 'count') {
     const search = ctx.query.get('search') ?? ''
     return ok({ number_of_users: await counts(ctx).get(`count:${search}`, () => countUsers(ctx.deps.moodle, search)) })
   }
-  const key = ['fields', 'sort', 'page', 'perpage', 'search'].map((k) => `${k}=${ctx.query.get(k) ?? '\u0000'}`).join('&')
+  const key = JSON.stringify(['fields', 'sort', 'page', 'perpage', 'search'].map((k) => ctx.query.get(k) ?? null))
   return (await smallLists(ctx).get(key, () => smallListReply(ctx))) ?? listUserReply(ctx)
 }
 
 /** The whole answer as one string when the list is short (null when it must stream). */
 async function smallListReply(ctx: EndpointContext): Promise<Reply | null> {
-  const paged = ctx.query.has('page') || ctx.query.has('perpage')
+  const paged = param(ctx, 'page') !== undefined || param(ctx, 'perpage') !== undefined
   if (!paged && (await counts(ctx).get(`count:${ctx.query.get('search') ?? ''}`, () => countUsers(ctx.deps.moodle, ctx.query.get('search')))) > SMALL_LIST) {
     return null
   }
@@ -43,7 +43,7 @@ async function listUserReply(ctx: EndpointContext): Promise<Reply> {
   if (!fields) return errorReply(400, 'Invalid fields.')
   const sort = parseSort(ctx.query.get('sort'), columns)
   if (!sort) return errorReply(400, 'Invalid sort.')
-  const paging = parsePaging(ctx.query.get('page'), ctx.query.get('perpage'))
+  const paging = parsePaging(param(ctx, 'page'), param(ctx, 'perpage'))
   if (paging === 'invalid') return errorReply(400, 'Invalid paging.')
   const listing = await listUsers(ctx.deps.moodle, { search: ctx.query.get('search'), columns: fields, sort, paging })
   if (paging) {
