@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { buildServer } from './http/build-server.ts'
 import {
-  createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { KeyState, type MoopanelDeps } from './moopanel/index.ts'
 import { openStore, type Store } from './store/index.ts'
@@ -26,7 +26,7 @@ export interface ServiceSetup {
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
 export async function createService(config: Config, setup: ServiceSetup = {}): Promise<Service> {
   const dirroot = setup.dirroot ?? config.moodle_dir
-  if (!dirroot) throw new Error('moodle_dir (--moodle-dir, MOODLE_BRIDGE_MOODLE_DIR) is required')
+  if (!dirroot) throw new MoodleSetupError('moodle_dir (--moodle-dir, MOODLE_BRIDGE_MOODLE_DIR) is required')
   const moodle = await openMoodle({
     dirroot,
     database: setup.database,

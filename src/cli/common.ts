@@ -21,9 +21,14 @@ export function configFrom(flags: CommonFlags): Promise<Config> {
   return loadConfig({ file: flags.config, env: process.env, flags: fromFlags })
 }
 
+/** A wrong use of a command (missing flag, bad value): reported in one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
 /** Prints an expected start-up failure in one readable line (no stack) and exits non-zero. */
 export function fail(error: unknown): never {
-  const expected = error instanceof ConfigError || error instanceof MoodleSetupError || (error as { name?: string }).name === 'PhpSubsetError'
+  const expected = error instanceof ConfigError || error instanceof MoodleSetupError || error instanceof UsageError || (error as { name?: string }).name === 'PhpSubsetError'
   const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`moodle-bridge: ${expected ? message : `unexpected error: ${message}`}\n`)
   process.exit(expected ? 2 : 1)

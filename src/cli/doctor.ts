@@ -1,12 +1,12 @@
 import { checkMoodle } from '../moodle/index.ts'
-import { configFrom, fail, type CommonFlags } from './common.ts'
+import { configFrom, fail, UsageError, type CommonFlags } from './common.ts'
 
 /** `doctor`: checks a Moodle install and prints a table; exits 1 when a check fails. */
 export async function doctorCommand(flags: CommonFlags): Promise<void> {
   let checks
   try {
     const config = await configFrom(flags)
-    if (!config.moodle_dir) throw new Error('--moodle-dir is required')
+    if (!config.moodle_dir) throw new UsageError('--moodle-dir is required')
     checks = await checkMoodle(
       config.moodle_dir,
       { dbtype: config.db_type, dbhost: config.db_host, dbport: config.db_port, dbsocket: config.db_socket, dbname: config.db_name,
@@ -18,6 +18,7 @@ export async function doctorCommand(flags: CommonFlags): Promise<void> {
     fail(error)
   }
   const width = Math.max(...checks.map((c) => c.check.length))
-  for (const c of checks) process.stdout.write(`${c.ok ? ' ok ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}\n`)
-  process.exitCode = checks.every((c) => c.ok) ? 0 : 1
+  const label = { ok: ' ok ', warn: 'WARN', fail: 'FAIL' }
+  for (const c of checks) process.stdout.write(`${label[c.status]}  ${c.check.padEnd(width)}  ${c.detail}\n`)
+  process.exitCode = checks.some((c) => c.status === 'fail') ? 1 : 0
 }

@@ -2,15 +2,15 @@ import { createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl } fr
 import { KeyState, fingerprintOf } from '../moopanel/index.ts'
 import { openStore, writeStoreSetting } from '../store/index.ts'
 import { SETTING_ENABLED, SETTING_FINGERPRINT } from '../moopanel/key-state.ts'
-import { configFrom, fail, type CommonFlags } from './common.ts'
+import { configFrom, fail, UsageError, type CommonFlags } from './common.ts'
 
 /** `moopanel set-key`: stores the fingerprint of the key read from stdin (and its expiry), enables the API. */
 export async function setKeyCommand(flags: CommonFlags & { expires?: string }): Promise<void> {
   try {
     const key = (await readStdin()).trim()
-    if (key.length < 32) throw new Error('the key must be at least 32 characters (read from standard input)')
+    if (key.length < 32) throw new UsageError('the key must be at least 32 characters (read from standard input)')
     const expires = flags.expires === undefined || flags.expires === 'never' ? null : Number(flags.expires)
-    if (expires !== null && (!Number.isSafeInteger(expires) || expires < 1)) throw new Error('--expires takes a Unix time or "never"')
+    if (expires !== null && (!Number.isSafeInteger(expires) || expires < 1)) throw new UsageError('--expires takes a Unix time or "never"')
     await withStore(flags, async (store) => {
       await writeStoreSetting(store, SETTING_FINGERPRINT, fingerprintOf(key).toString('hex'))
       await writeStoreSetting(store, SETTING_ENABLED, '1')
@@ -38,7 +38,7 @@ export async function switchCommand(flags: CommonFlags, enabled: boolean): Promi
 
 async function withStore(flags: CommonFlags, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
   const config = await configFrom(flags)
-  if (!config.moodle_dir && !config.state_url) throw new Error('--moodle-dir or --state-url is required')
+  if (!config.moodle_dir && !config.state_url) throw new UsageError('--moodle-dir or --state-url is required')
   const moodle = config.state_url ? null : await openMoodle({ dirroot: config.moodle_dir!, poolSize: 1 })
   try {
     const target = config.state_url ? parseDatabaseUrl(config.state_url, 1) : currentDatabaseTarget(moodle!)

@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { parseConfig, type Config } from '../../src/config/index.ts'
 import { createService, type Service } from '../../src/service.ts'
-import { testEnv } from './test-env.ts'
+import { fixturePath, testEnv } from './test-env.ts'
 
 /** The key the tests configure (the dump's own 20-character key is below the 32-character minimum). */
 export const TEST_KEY = 'test-key-0123456789abcdefghijklmnopqrstuvwxyz'
 
-export type FixtureDb = 'pgsql' | 'mariadb'
+export type FixtureDb = 'pgsql' | 'mariadb' | 'pglite'
 
 /** A service over one fixture database, its store in a scratch PostgreSQL database. */
 export interface FixtureService {
@@ -24,14 +27,35 @@ export function fixtureDbs(): FixtureDb[] {
   return testEnv().moodleDirMysql ? ['pgsql', 'mariadb'] : ['pgsql']
 }
 
+/** The expected/ folder of a fixture database: PGlite holds the PostgreSQL dump. */
+export function expectedSet(db: FixtureDb): 'pgsql' | 'mariadb' {
+  return db === 'mariadb' ? 'mariadb' : 'pgsql'
+}
+
+/** The PostgreSQL dump loaded into a new in-memory PGlite (the embedded engine), once per process. */
+let pglite: Promise<PGlite> | undefined
+function fixturePglite(): Promise<PGlite> {
+  pglite ??= (async () => {
+    const db = await PGlite.create()
+    await db.exec(gunzipSync(readFileSync(fixturePath('moodle-pgsql.sql.gz'))).toString('utf8'))
+    return db
+  })()
+  return pglite
+}
+
 /** Starts the service (not listening; requests go through `inject`) over a fixture database. */
 export async function startFixtureService(db: FixtureDb, options: Record<string, unknown> = {}): Promise<FixtureService> {
   const env = testEnv()
-  const moodleDir = db === 'pgsql' ? env.moodleDirPg : env.moodleDirMysql
+  const moodleDir = db === 'mariadb' ? env.moodleDirMysql : env.moodleDirPg
   if (!moodleDir) throw new Error('MariaDB is not configured')
   const state = await createScratchPgDatabase(`mb_state_${process.pid}_${++scratch}`)
   const config: Config = parseConfig({ moodle_dir: moodleDir, api_key: TEST_KEY, state_url: state.url, log_level: 'silent', ...options })
-  const service = await createService(config)
+  const service =
+    db === 'pglite'
+      ? await createService(config, {
+          database: { target: { driver: 'pglite', pglite: await fixturePglite() }, prefix: 'mdl_', wwwroot: 'http://127.0.0.1:8081' },
+        })
+      : await createService(config)
   return {
     service,
     db,

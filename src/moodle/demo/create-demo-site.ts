@@ -74,13 +74,13 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
   const opening = openDemoDatabase(cacheDir)
   // The files are written while PGlite compiles its WebAssembly.
   const pluginDirs = await writeInstallDir(inventory, ctx.dirroot).catch(async (error: unknown) => {
-    await opening.then((db) => db.close(), () => undefined)
+    await opening.then(({ db }) => db.close(), () => undefined)
     throw error
   })
   const logo = demoLogoPng()
   const logoHash = createHash('sha1').update(logo).digest('hex')
   writeDataDir(ctx.dataroot, logoHash, logo)
-  const pglite = await opening
+  const { db: pglite, createIndexes } = await opening
 
   try {
     const themerev = ctx.now - 3 * DAY + 5 * HOUR
@@ -118,6 +118,7 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
 
     await out.insertAll('mdl_files', logoFileRows(ctx, logo, LOGO_PATH.slice(1)))
     await out.finish()
+    await createIndexes()
 
     return {
       pglite,

@@ -19,6 +19,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { INDEX_MARKER } from './open-demo-database.ts'
 
 /** Tables whose DDL goes into schema.sql. */
 export const DEMO_TABLES = [
@@ -65,6 +66,7 @@ function extractSchema(dump: string): string {
     '',
   ]
   for (const type of DDL_TYPES) {
+    if (type === 'CONSTRAINT') lines.push(INDEX_MARKER, '')
     for (const block of blocks.filter((b) => b.type === type)) {
       // `CLUSTER ON` lines are left over from the fixture's re-clustering, not Moodle's DDL.
       const body = block.body.replace(/\n*ALTER TABLE public\.\w+ CLUSTER ON \w+;/g, '')

@@ -62,7 +62,10 @@ export async function insertUsers(ctx: DemoContext, out: BulkInsert, total: numb
   return summaries
 }
 
-/** Ids that get a fixed role whatever the random draws: the 2 deleted users and 3 unconfirmed sign-ups. */
+/**
+ * Ids that get a fixed role whatever the random draws: the 2 deleted users (the first had an
+ * e-mail address, the second none) and 3 unconfirmed sign-ups.
+ */
 function specialIds(total: number): { deleted: number[]; unconfirmed: number[] } {
   if (total < 20) return { deleted: [], unconfirmed: [] }
   const at = (fraction: number) => 3 + Math.floor((total - 3) * fraction)
@@ -190,7 +193,7 @@ function personRow(
     firstnamephonetic: nonLatin ? capitalise(first.ascii) : null,
     lastnamephonetic: nonLatin ? capitalise(last.ascii) : null,
   }
-  return deleted ? deletedRow(ctx, r, row) : row
+  return deleted ? deletedRow(ctx, r, row, special.deleted.indexOf(id) === 0) : row
 }
 
 function lastName(r: Random, culture: Culture, female: boolean): { display: string; ascii: string } {
@@ -208,11 +211,11 @@ function capitalise(text: string): string {
  * `<username>.<id>@unknownemail.invalid.<time>` without e-mail), email = md5(username),
  * idnumber = '', picture = 0, timemodified = time of deletion.
  */
-function deletedRow(ctx: DemoContext, r: Random, row: SqlRow): SqlRow {
+function deletedRow(ctx: DemoContext, r: Random, row: SqlRow, hadEmail: boolean): SqlRow {
   const deletedAt = Math.max(Number(row.lastaccess), Number(row.timecreated)) + r.int(DAY, 20 * DAY)
   const when = Math.min(deletedAt, ctx.now - HOUR)
   const username = String(row.username)
-  const email = r.chance(0.5) ? String(row.email) : `${username}.${row.id}@unknownemail.invalid`
+  const email = hadEmail ? String(row.email) : `${username}.${row.id}@unknownemail.invalid`
   const stamp = String(when)
   return {
     ...row,

@@ -148,11 +148,17 @@ const SPECIAL_LETTERS: Record<string, string> = {
   ø: 'o', Ø: 'o', æ: 'ae', Æ: 'ae', œ: 'oe', Œ: 'oe', ß: 'ss', đ: 'd', Đ: 'd', ł: 'l', Ł: 'l', ı: 'i',
 }
 
+const splitNames = new Map<string, { display: string; ascii: string }>()
+
 /** Display text and ASCII form of a name entry (`display|ascii` or a Latin name folded to ASCII). */
 export function splitName(entry: string): { display: string; ascii: string } {
-  const bar = entry.indexOf('|')
-  if (bar >= 0) return { display: entry.slice(0, bar), ascii: entry.slice(bar + 1) }
-  return { display: entry, ascii: foldToAscii(entry) }
+  let name = splitNames.get(entry)
+  if (!name) {
+    const bar = entry.indexOf('|')
+    name = bar >= 0 ? { display: entry.slice(0, bar), ascii: entry.slice(bar + 1) } : { display: entry, ascii: foldToAscii(entry) }
+    splitNames.set(entry, name)
+  }
+  return name
 }
 
 /** Lower-case ASCII letters and digits only: `Ó Súilleabháin` → `osuilleabhain`, `Øyvind` → `oyvind`. */

@@ -841,6 +841,8 @@ ALTER TABLE ONLY mdl_user ALTER COLUMN id SET DEFAULT nextval('mdl_user_id_seq':
 -- DEFAULT: mdl_user_enrolments id
 ALTER TABLE ONLY mdl_user_enrolments ALTER COLUMN id SET DEFAULT nextval('mdl_user_enrolments_id_seq'::regclass);
 
+-- == Primary keys and indexes (the demo creates these after loading its rows) ==
+
 -- CONSTRAINT: mdl_backup_controllers mdl_backcont_id_pk
 ALTER TABLE ONLY mdl_backup_controllers
     ADD CONSTRAINT mdl_backcont_id_pk PRIMARY KEY (id);
@@ -853,19 +855,13 @@ ALTER TABLE ONLY mdl_block
 ALTER TABLE ONLY mdl_config
     ADD CONSTRAINT mdl_conf_id_pk PRIMARY KEY (id);
 
-ALTER TABLE mdl_config CLUSTER ON mdl_conf_id_pk;
-
 -- CONSTRAINT: mdl_config_log mdl_conflog_id_pk
 ALTER TABLE ONLY mdl_config_log
     ADD CONSTRAINT mdl_conflog_id_pk PRIMARY KEY (id);
 
-ALTER TABLE mdl_config_log CLUSTER ON mdl_conflog_id_pk;
-
 -- CONSTRAINT: mdl_config_plugins mdl_confplug_id_pk
 ALTER TABLE ONLY mdl_config_plugins
     ADD CONSTRAINT mdl_confplug_id_pk PRIMARY KEY (id);
-
-ALTER TABLE mdl_config_plugins CLUSTER ON mdl_confplug_id_pk;
 
 -- CONSTRAINT: mdl_context mdl_cont_id_pk
 ALTER TABLE ONLY mdl_context

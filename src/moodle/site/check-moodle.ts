@@ -9,7 +9,8 @@ import { readCoreSettings } from './read-settings.ts'
 /** One line of `doctor`'s table. */
 export interface MoodleCheck {
   check: string
-  ok: boolean
+  /** `warn`: not needed by the read API (only by jobs). */
+  status: 'ok' | 'warn' | 'fail'
   detail: string
 }
 
@@ -20,7 +21,8 @@ export interface MoodleCheck {
  */
 export async function checkMoodle(dirroot: string, overrides: MoodleOverrides = {}, phpBinary = 'php'): Promise<MoodleCheck[]> {
   const out: MoodleCheck[] = []
-  const add = (check: string, ok: boolean, detail: string) => out.push({ check, ok, detail })
+  const add = (check: string, ok: boolean, detail: string, whenMissing: 'warn' | 'fail' = 'fail') =>
+    out.push({ check, status: ok ? 'ok' : whenMissing, detail })
   let moodle
   try {
     moodle = await openMoodle({ dirroot, overrides, poolSize: 1 })
@@ -50,7 +52,7 @@ export async function checkMoodle(dirroot: string, overrides: MoodleOverrides = 
   if (moodle.dataroot) add('dataroot readable', await readable(moodle.dataroot, true), moodle.dataroot)
   else add('dataroot readable', false, 'dataroot is not set')
   const php = await onPath(phpBinary)
-  add('php on PATH', php !== null, php ?? `${phpBinary} not found (needed only for jobs: upgrades, backups)`)
+  add('php on PATH', php !== null, php ?? `${phpBinary} not found (needed only for jobs: upgrades, backups)`, 'warn')
   return out
 }
 
