@@ -61,11 +61,11 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const name of Object.keys(OPTIONS)) {
     const value = env[envName(name)]
-    if (value !== undefined) out[name] = value
+    if (value !== undefined && value !== '') out[name] = value // an empty variable counts as unset
   }
   for (const [alias, option] of Object.entries(ENV_ALIASES)) {
     const value = env[alias]
-    if (value !== undefined && out[option] === undefined) out[option] = value
+    if (value !== undefined && value !== '' && out[option] === undefined) out[option] = value
   }
   return out
 }

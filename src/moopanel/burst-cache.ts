@@ -2,7 +2,9 @@
  * Reuses the answer to an identical read for a short time (default 250 ms) and lets concurrent
  * identical requests share one database read. Bounded: the least recently used entries go first.
  * Moodle changes therefore show within 250 ms, while a burst of equal requests (a panel polling
- * many endpoints, a load test) costs one query instead of one per request.
+ * many endpoints, a load test) costs one query instead of one per request. Between 250 ms and 1 s
+ * the previous answer is still served while a fresh one is read in the background, so a busy
+ * endpoint never makes callers wait for the refresh; after 1 s callers wait for fresh data.
  */
 export class BurstCache<T> {
   private readonly entries = new Map<string, { at: number; value?: T; pending?: Promise<T> }>()
@@ -10,15 +12,25 @@ export class BurstCache<T> {
   constructor(
     private readonly ttlMs = 250,
     private readonly maxEntries = 256,
+    private readonly maxStaleMs = 1000,
     private readonly nowMs: () => number = Date.now,
   ) {}
 
   async get(key: string, produce: () => Promise<T>): Promise<T> {
-    const now = this.nowMs()
     const hit = this.entries.get(key)
-    if (hit?.pending) return hit.pending
-    if (hit && hit.value !== undefined && now - hit.at < this.ttlMs) return hit.value
-    const entry: { at: number; value?: T; pending?: Promise<T> } = { at: now }
+    const age = hit && hit.value !== undefined ? this.nowMs() - hit.at : Infinity
+    if (age < this.ttlMs) return hit!.value!
+    if (age < this.maxStaleMs) {
+      this.refresh(key, produce).catch(() => undefined) // a failure reaches the next caller that waits
+      return hit!.value!
+    }
+    return this.refresh(key, produce)
+  }
+
+  private refresh(key: string, produce: () => Promise<T>): Promise<T> {
+    const previous = this.entries.get(key)
+    if (previous?.pending) return previous.pending
+    const entry: { at: number; value?: T; pending?: Promise<T> } = previous ?? { at: 0 }
     entry.pending = produce().then(
       (value) => {
         entry.value = value

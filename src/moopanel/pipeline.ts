@@ -134,7 +134,7 @@ function send(request: FastifyRequest, reply: FastifyReply, result: Reply): void
     return
   }
   const raw = (body as Record<symbol, unknown>)[RAW_JSON]
-  void reply.send(typeof raw === 'string' ? raw : JSON.stringify(body))
+  void reply.send(typeof raw === 'string' || Buffer.isBuffer(raw) ? raw : JSON.stringify(body))
 }
 
 /** Trims HTTP's optional whitespace (space and tab) only: the key is compared byte for byte. */

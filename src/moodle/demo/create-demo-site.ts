@@ -72,7 +72,6 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
   const cacheDir = options.cacheDir === undefined ? join(tmpdir(), 'moodle-bridge-demo') : options.cacheDir
   const inventory = await loadPluginInventory()
   const opening = openDemoDatabase(cacheDir)
-  // The files are written while PGlite compiles its WebAssembly.
   const pluginDirs = await writeInstallDir(inventory, ctx.dirroot).catch(async (error: unknown) => {
     await opening.then(({ db }) => db.close(), () => undefined)
     throw error

@@ -4,7 +4,7 @@ import { RAW_JSON } from '../raw-json.ts'
 import { updateInfo, upgradeLogRow } from '../wire.ts'
 
 /** Serialised bodies per inventory and flag combination: rebuilt only when the inventory changes. */
-const bodies = new WeakMap<PluginInventory, Map<string, string>>()
+const bodies = new WeakMap<PluginInventory, Map<string, Buffer>>()
 
 /** GET /plugins: installed plugins with updates and upgrade log on request (§4.6). */
 export const plugins: EndpointHandler = async (ctx) => {
@@ -16,12 +16,12 @@ export const plugins: EndpointHandler = async (ctx) => {
   if (!cache) bodies.set(inventory, (cache = new Map()))
   let body = cache.get(key)
   if (body === undefined) {
-    body = JSON.stringify({
+    body = Buffer.from(JSON.stringify({
       last_check_for_updates: inventory.lastCheck,
       plugins: inventory.plugins
         .filter((p) => p.versionDb !== null)
         .map((p) => pluginElement(inventory, p, withUpdates, withLog)),
-    })
+    }))
     cache.set(key, body)
   }
   return { status: 200, body: { [RAW_JSON]: body } }

@@ -34,7 +34,7 @@ async function smallListReply(ctx: EndpointContext): Promise<Reply | null> {
   if (!(reply.body instanceof Readable)) return reply
   const chunks: string[] = []
   for await (const chunk of reply.body) chunks.push(String(chunk))
-  return { status: reply.status, body: { [RAW_JSON]: chunks.join('') } }
+  return { status: reply.status, body: { [RAW_JSON]: Buffer.from(chunks.join('')) } }
 }
 
 async function listUserReply(ctx: EndpointContext): Promise<Reply> {
