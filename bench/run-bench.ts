@@ -89,6 +89,16 @@ async function main(): Promise<void> {
     for (const n of ['/', '/users/count', '/users/online', '/moodle_core']) targets.set(n, 'p99 < 50 ms, >= 30 % of bare')
     printTable(rows, bare, targets)
 
+    console.log(`\n== The same service with read_reuse_ms=0 (every request reads the database) ==`)
+    const rawPort = await freePort()
+    const rawBase = `http://127.0.0.1:${rawPort}/local/moopanel/server.php`
+    const raw = await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(rawPort)], { ...env, MOODLE_BRIDGE_READ_REUSE_MS: '0' }, rawBase)
+    children.push(raw)
+    const rawRows: Figures[] = [bare]
+    for (const [name, path] of ENDPOINTS) rawRows.push(await measure(`${name} [no reuse]`, rawBase + path, headers, opts))
+    printTable(rawRows, bare, new Map())
+    await stopChild(raw)
+
     const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale').split(',')
     if (only.includes('demo')) {
     console.log(`\n== Embedded demo (PGlite), /users/count (${CONNECTIONS} connections) ==`)
@@ -97,8 +107,26 @@ async function main(): Promise<void> {
     const demo = await startChild(process.execPath, [bin, 'demo', '--port', String(demoPort), '--dir', join(tmp, 'demo')], { ...env, MOODLE_BRIDGE_STATE_URL: '' }, demoBase)
     children.push(demo)
     const demoRow = await measure('demo /users/count', `${demoBase}/users/count`, headers, opts)
-    printTable([bare, demoRow], bare, new Map([['demo /users/count', '>= 1000 req/s, p99 < 100 ms']]))
     await stopChild(demo)
+    const demoRawPort = await freePort()
+    const demoRawBase = `http://127.0.0.1:${demoRawPort}/local/moopanel/server.php`
+    const demoRaw = await startChild(
+      process.execPath,
+      [bin, 'demo', '--port', String(demoRawPort), '--dir', join(tmp, 'demo-raw')],
+      { ...env, MOODLE_BRIDGE_STATE_URL: '', MOODLE_BRIDGE_READ_REUSE_MS: '0' },
+      demoRawBase,
+    )
+    children.push(demoRaw)
+    const demoRawRow = await measure('demo /users/count [no reuse]', `${demoRawBase}/users/count`, headers, opts)
+    printTable(
+      [bare, demoRow, demoRawRow],
+      bare,
+      new Map([
+        ['demo /users/count', '>= 1000 req/s, p99 < 100 ms'],
+        ['demo /users/count [no reuse]', '>= 1000 req/s, p99 < 100 ms'],
+      ]),
+    )
+    await stopChild(demoRaw)
     }
     if (only.includes('scale')) {
 

@@ -31,6 +31,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     dirroot,
     database: setup.database,
     poolSize: config.db_pool_size,
+    reuseMs: config.read_reuse_ms,
     overrides: {
       dbtype: config.db_type, dbhost: config.db_host, dbport: config.db_port, dbsocket: config.db_socket,
       dbname: config.db_name, dbuser: config.db_user, dbpass: config.db_pass, prefix: config.db_prefix,

@@ -74,6 +74,10 @@ export const OPTIONS = {
   db_pool_size: { schema: int(1, 100).default(10), doc: 'Database connections per pool' },
   wwwroot: { schema: httpUrl.optional(), doc: 'Overrides $CFG->wwwroot' },
   dataroot: { schema: z.string().optional(), doc: 'Overrides $CFG->dataroot' },
+  read_reuse_ms: {
+    schema: int(0, 60_000).default(250),
+    doc: 'How long Moodle state and identical read answers are reused (0 = read the database every time)',
+  },
   log_level: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'Log level',

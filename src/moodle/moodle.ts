@@ -25,6 +25,8 @@ export interface Moodle {
   forcedPluginSettings: Map<string, Map<string, string>>
   /** How the database was reached (the service's store may share it). */
   target: DatabaseTarget
+  /** How long values read from the database may be reused (`read_reuse_ms`). */
+  reuseMs: number
   /** Per-site memo space for the adapter's caches (keyed by the module that owns the entry). */
   memo: Map<string, unknown>
   close(): Promise<void>
@@ -51,6 +53,8 @@ export interface OpenMoodleOptions {
   /** A database given directly (the embedded demo); config.php is then not read. */
   database?: { target: DatabaseTarget; prefix: string; wwwroot: string; dataroot?: string }
   poolSize?: number
+  /** `read_reuse_ms`; default 250. */
+  reuseMs?: number
 }
 
 /** Thrown when the site cannot be located or its connection settings are incomplete. */
@@ -63,7 +67,7 @@ export async function openMoodle(options: OpenMoodleOptions): Promise<Moodle> {
   const dirroot = resolve(options.dirroot)
   if (options.database) {
     const { target, prefix, wwwroot, dataroot } = options.database
-    return assemble({ dirroot, target, prefix, wwwroot, dataroot, admin: 'admin', settings: new Map(), plugins: new Map() })
+    return assemble({ dirroot, target, prefix, wwwroot, dataroot, admin: 'admin', settings: new Map(), plugins: new Map(), reuseMs: options.reuseMs })
   }
   if (!existsSync(dirroot)) throw new MoodleSetupError(`Moodle directory ${dirroot} does not exist`)
   const file = await readConfigPhp(dirroot)
@@ -100,6 +104,7 @@ export async function openMoodle(options: OpenMoodleOptions): Promise<Moodle> {
     admin: file.admin,
     settings: scalarSettings(file.settings),
     plugins: file.forcedPluginSettings,
+    reuseMs: options.reuseMs,
   })
 }
 
@@ -112,6 +117,7 @@ function assemble(parts: {
   admin: string
   settings: Map<string, string>
   plugins: Map<string, Map<string, string>>
+  reuseMs: number | undefined
 }): Moodle {
   const database = openDatabase(parts.target, parts.prefix)
   return {
@@ -126,6 +132,7 @@ function assemble(parts: {
     admin: parts.admin,
     forcedSettings: parts.settings,
     forcedPluginSettings: parts.plugins,
+    reuseMs: parts.reuseMs ?? 250,
     memo: new Map(),
     close: database.close,
   }

@@ -6,16 +6,13 @@ interface Entry<T> {
   pending?: Promise<T>
 }
 
-/** How long a value read from Moodle's database is reused before it is read again. */
-export const RECHECK_MS = 250
-
 /**
  * Reads `load()` at most once per `intervalMs` for all callers, and once at a time: concurrent
  * callers share the read in flight. Under load this turns "a few queries per request" into "a few
  * queries per quarter second". While a refresh runs, a value younger than four intervals is served
  * (stale-while-revalidate), so a change in Moodle shows within about `intervalMs` plus one read.
  */
-export async function recheck<T>(moodle: Moodle, key: string, load: () => Promise<T>, intervalMs = RECHECK_MS): Promise<T> {
+export async function recheck<T>(moodle: Moodle, key: string, load: () => Promise<T>, intervalMs = moodle.reuseMs): Promise<T> {
   const memoKey = `recheck/${key}`
   let entry = moodle.memo.get(memoKey) as Entry<T> | undefined
   if (!entry) moodle.memo.set(memoKey, (entry = { checkedAt: 0 }))

@@ -12,7 +12,7 @@ export class BurstCache<T> {
   constructor(
     private readonly ttlMs = 250,
     private readonly maxEntries = 256,
-    private readonly maxStaleMs = 1000,
+    private readonly maxStaleMs = Math.max(ttlMs * 4, 0),
     private readonly nowMs: () => number = Date.now,
   ) {}
 
@@ -20,7 +20,7 @@ export class BurstCache<T> {
     const hit = this.entries.get(key)
     const age = hit && hit.value !== undefined ? this.nowMs() - hit.at : Infinity
     if (age < this.ttlMs) return hit!.value!
-    if (age < this.maxStaleMs) {
+    if (age < this.maxStaleMs && this.ttlMs > 0) {
       this.refresh(key, produce).catch(() => undefined) // a failure reaches the next caller that waits
       return hit!.value!
     }
@@ -57,7 +57,7 @@ export class BurstCache<T> {
 const perSite = new WeakMap<object, Map<string, BurstCache<unknown>>>()
 
 /** The burst cache `name` of one site (caches never mix answers of two services in one process). */
-export function burstCacheOf<T>(site: object, name: string, ttlMs = 250, maxEntries = 256): BurstCache<T> {
+export function burstCacheOf<T>(site: object, name: string, ttlMs: number, maxEntries = 256): BurstCache<T> {
   let caches = perSite.get(site)
   if (!caches) perSite.set(site, (caches = new Map()))
   let cache = caches.get(name)

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { BulkInsert } from './bulk-insert.ts'
-import { buildCatalogue } from './course-catalogue.ts'
-import { createDemoContext, DAY, HOUR } from './demo-context.ts'
+import { buildCatalogue, SITE_COURSE_ID } from './course-catalogue.ts'
+import { createDemoContext, DAY, HOUR, type DemoContext } from './demo-context.ts'
 import { demoLogoPng } from './demo-logo.ts'
-import { insertContexts } from './insert-contexts.ts'
+import { insertContexts, SYSTEM_CONTEXT_ID } from './insert-contexts.ts'
 import { insertEnrolments } from './insert-enrolments.ts'
 import { insertUsers } from './insert-users.ts'
 import { openDemoDatabase } from './open-demo-database.ts'
-import { loadPluginInventory } from './plugin-inventory.ts'
+import { loadPluginInventory, type PluginInventory } from './plugin-inventory.ts'
 import { buildPluginState } from './plugin-state.ts'
 import { buildActivity, logoFileRows } from './site-activity.ts'
 import { buildSiteConfig, LOGO_PATH } from './site-config.ts'
@@ -61,71 +61,40 @@ export interface DemoSiteOptions {
 
 /** Builds the demo Moodle site: install directory under `dir`, database in a new in-memory PGlite. */
 export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
+  const users = options.users ?? 500
+  if (!Number.isInteger(users) || users < 2) throw new Error('users must be an integer of at least 2 (guest and admin)')
   const dir = resolve(options.dir)
   const ctx = createDemoContext({
     now: options.now ?? new Date(),
     seed: options.seed ?? 20241007,
-    wwwroot: options.wwwroot ?? 'http://localhost:8080',
+    wwwroot: new URL(options.wwwroot ?? 'http://localhost:8080').href,
     dirroot: join(dir, 'moodle'),
     dataroot: join(dir, 'moodledata'),
   })
   const cacheDir = options.cacheDir === undefined ? join(tmpdir(), 'moodle-bridge-demo') : options.cacheDir
   const inventory = await loadPluginInventory()
+  const logo = demoLogoPng()
+
   const opening = openDemoDatabase(cacheDir)
-  const pluginDirs = await writeInstallDir(inventory, ctx.dirroot).catch(async (error: unknown) => {
+  let pluginDirs: number
+  try {
+    pluginDirs = await writeInstallDir(inventory, ctx.dirroot)
+    writeDataDir(ctx.dataroot, logo)
+  } catch (error) {
     await opening.then(({ db }) => db.close(), () => undefined)
     throw error
-  })
-  const logo = demoLogoPng()
-  const logoHash = createHash('sha1').update(logo).digest('hex')
-  writeDataDir(ctx.dataroot, logoHash, logo)
+  }
   const { db: pglite, createIndexes } = await opening
-
   try {
-    const themerev = ctx.now - 3 * DAY + 5 * HOUR
-    const out = new BulkInsert(pglite)
-    const catalogue = buildCatalogue(ctx, themerev)
-    await out.insertAll('mdl_course_categories', catalogue.categoryRows)
-    await out.insertAll('mdl_course', catalogue.courseRows)
-
-    const users = await insertUsers(ctx, out, options.users ?? 500)
-    const contexts = await insertContexts(out, catalogue, users)
-    await insertEnrolments(ctx, out, catalogue, contexts, users)
-
-    const config = await buildSiteConfig(ctx, inventory, themerev)
-    await out.insertAll('mdl_config', config.config)
-    await out.insertAll('mdl_config_plugins', config.configPlugins)
-    await out.insertAll('mdl_config_log', config.configLog)
-    await out.insertAll('mdl_upgrade_log', buildUpgradeLog(ctx, inventory))
-
-    const overrideCourse = catalogue.courses.find((c) => c.shortname === 'CS210')
-    const state = buildPluginState(inventory, contexts.course.get(overrideCourse?.id ?? 1) ?? 2)
-    await out.insertAll('mdl_modules', state.modules)
-    await out.insertAll('mdl_block', state.blocks)
-    await out.insertAll('mdl_filter_active', state.filters)
-    await out.insertAll('mdl_repository', state.repositories)
-    await out.insertAll('mdl_message_processors', state.messageProcessors)
-    await out.insertAll('mdl_portfolio_instance', state.portfolios)
-
-    const activity = buildActivity(ctx, users, catalogue.courses)
-    await out.insertAll('mdl_mnet_host', activity.mnetHosts)
-    await out.insertAll('mdl_sessions', activity.sessions)
-    await out.insertAll('mdl_external_services', activity.services)
-    await out.insertAll('mdl_external_tokens', activity.tokens)
-    await out.insertAll('mdl_task_adhoc', activity.adhocTasks)
-    await out.insertAll('mdl_backup_controllers', activity.backups)
-
-    await out.insertAll('mdl_files', logoFileRows(ctx, logo, LOGO_PATH.slice(1)))
-    await out.finish()
+    const counts = await fillDatabase(ctx, new BulkInsert(pglite), inventory, users, logo)
     await createIndexes()
-
     return {
       pglite,
       dirroot: ctx.dirroot,
       dataroot: ctx.dataroot,
       wwwroot: ctx.wwwroot,
       prefix: 'mdl_',
-      counts: { users: users.length, courses: catalogue.courses.length, categories: catalogue.categories.length, plugins: pluginDirs },
+      counts: { ...counts, plugins: pluginDirs },
       close: () => pglite.close(),
     }
   } catch (error) {
@@ -134,11 +103,51 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
   }
 }
 
+/** Generates and loads every table's rows; returns the user, course and category counts. */
+async function fillDatabase(ctx: DemoContext, out: BulkInsert, inventory: PluginInventory, userCount: number, logo: Buffer) {
+  const themerev = ctx.now - 3 * DAY + 5 * HOUR
+  const catalogue = buildCatalogue(ctx, themerev)
+  await out.insertAll('mdl_course_categories', catalogue.categoryRows)
+  await out.insertAll('mdl_course', catalogue.courseRows)
+
+  const users = await insertUsers(ctx, out, userCount)
+  const contexts = await insertContexts(out, catalogue, users)
+  await insertEnrolments(ctx, out, catalogue, contexts, users)
+
+  const config = await buildSiteConfig(ctx, inventory, themerev)
+  await out.insertAll('mdl_config', config.config)
+  await out.insertAll('mdl_config_plugins', config.configPlugins)
+  await out.insertAll('mdl_config_log', config.configLog)
+  await out.insertAll('mdl_upgrade_log', buildUpgradeLog(ctx, inventory))
+
+  // One course overrides a filter, to have a non-system filter_active row.
+  const overrideCourse = catalogue.courses.find((c) => c.shortname === 'CS210')?.id ?? SITE_COURSE_ID
+  const state = buildPluginState(inventory, contexts.course.get(overrideCourse) ?? SYSTEM_CONTEXT_ID)
+  await out.insertAll('mdl_modules', state.modules)
+  await out.insertAll('mdl_block', state.blocks)
+  await out.insertAll('mdl_filter_active', state.filters)
+  await out.insertAll('mdl_repository', state.repositories)
+  await out.insertAll('mdl_message_processors', state.messageProcessors)
+  await out.insertAll('mdl_portfolio_instance', state.portfolios)
+
+  const activity = buildActivity(ctx, users, catalogue.courses)
+  await out.insertAll('mdl_mnet_host', activity.mnetHosts)
+  await out.insertAll('mdl_sessions', activity.sessions)
+  await out.insertAll('mdl_external_services', activity.services)
+  await out.insertAll('mdl_external_tokens', activity.tokens)
+  await out.insertAll('mdl_task_adhoc', activity.adhocTasks)
+  await out.insertAll('mdl_backup_controllers', activity.backups)
+  await out.insertAll('mdl_files', logoFileRows(ctx, logo, LOGO_PATH.slice(1)))
+  await out.finish()
+  return { users: users.length, courses: catalogue.courses.length, categories: catalogue.categories.length }
+}
+
 /**
  * Resets the data directory: Moodle's usual sub-directories and the file pool holding the logo
  * (`filedir/<h[0..2]>/<h[2..4]>/<h>`); anything else is removed.
  */
-function writeDataDir(dataroot: string, logoHash: string, logo: Buffer): void {
+function writeDataDir(dataroot: string, logo: Buffer): void {
+  const logoHash = createHash('sha1').update(logo).digest('hex')
   const pool = new Map([[`filedir/${logoHash.slice(0, 2)}/${logoHash.slice(2, 4)}/${logoHash}`, logo]])
   syncTree(dataroot, pool, ['temp', 'cache', 'localcache', 'sessions', 'lang', 'trashdir'])
 }

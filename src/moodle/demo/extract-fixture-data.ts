@@ -160,7 +160,7 @@ async function main(fixtures: string, out: string) {
     await writeFile(join(out, file), await readFile(join(fixtures, file)))
   }
   const stock = extractStockConfig(dump)
-  await writeFile(join(out, 'stock-config.json'), `${JSON.stringify(stock, null, 0)}\n`)
+  await writeFile(join(out, 'stock-config.json'), `${JSON.stringify(stock, null, 1)}\n`)
   console.log(`schema.sql, plugin-manifest.json (${standard.length} plugins), stock-config.json ` +
     `(${Object.keys(stock.config).length} config, ${Object.values(stock.config_plugins)
       .reduce((n, p) => n + Object.keys(p).length, 0)} config_plugins) written to ${out}`)

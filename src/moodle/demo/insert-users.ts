@@ -36,30 +36,30 @@ export async function insertUsers(ctx: DemoContext, out: BulkInsert, total: numb
   if (!Number.isInteger(total) || total < 2) throw new Error('the demo needs at least 2 users (guest and admin)')
   const r = ctx.random('users')
   const summaries: UserSummary[] = []
-  await out.insert('mdl_user', guestRow(ctx, r))
-  summaries.push({ id: GUEST_ID, username: 'guest', deleted: false, suspended: false, active: false, lastaccess: 0, currentlogin: 0, lastip: '', timecreated: 0 })
-  const admin = adminRow(ctx, r)
-  await out.insert('mdl_user', admin)
-  summaries.push({ id: ADMIN_ID, username: 'admin', deleted: false, suspended: false, active: true, lastaccess: ctx.now - 20, currentlogin: ctx.now - 2 * HOUR, lastip: '192.0.2.10', timecreated: ctx.installedAt })
-
+  const add = async (row: SqlRow) => {
+    await out.insert('mdl_user', row)
+    summaries.push(summarise(row))
+  }
+  await add(guestRow(ctx, r))
+  await add(adminRow(ctx, r))
   const usernames = new UsernameRegistry(['guest', 'admin'])
   const special = specialIds(total)
-  for (let id = 3; id <= total; id++) {
-    const row = personRow(ctx, r, id, usernames, special)
-    await out.insert('mdl_user', row)
-    summaries.push({
-      id,
-      username: String(row.username),
-      deleted: row.deleted === 1,
-      suspended: row.suspended === 1,
-      active: row.deleted === 0 && row.suspended === 0 && row.confirmed === 1 && row.auth !== 'nologin',
-      lastaccess: Number(row.lastaccess),
-      currentlogin: Number(row.currentlogin),
-      lastip: String(row.lastip),
-      timecreated: Number(row.timecreated),
-    })
-  }
+  for (let id = 3; id <= total; id++) await add(personRow(ctx, r, id, usernames, special))
   return summaries
+}
+
+function summarise(row: SqlRow): UserSummary {
+  return {
+    id: Number(row.id),
+    username: String(row.username),
+    deleted: row.deleted === 1,
+    suspended: row.suspended === 1,
+    active: row.id !== GUEST_ID && row.deleted === 0 && row.suspended === 0 && row.confirmed === 1 && row.auth !== 'nologin',
+    lastaccess: Number(row.lastaccess),
+    currentlogin: Number(row.currentlogin),
+    lastip: String(row.lastip),
+    timecreated: Number(row.timecreated),
+  }
 }
 
 /**

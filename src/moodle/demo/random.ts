@@ -42,9 +42,10 @@ export function createRandom(seed: number): Random {
   const indexSkewed = (length: number, skew = 1): number =>
     Math.min(Math.floor(length * Math.pow(next(), 1 + skew)), length - 1)
   const string = (length: number, alphabet: string): string => {
-    let out = ''
-    for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)]
-    return out
+    // Char codes joined once: concatenating char by char leaves rope strings for the GC.
+    const codes = new Array<number>(length)
+    for (let i = 0; i < length; i++) codes[i] = alphabet.charCodeAt(Math.floor(next() * alphabet.length))
+    return String.fromCharCode(...codes)
   }
   return {
     next,

@@ -6,7 +6,7 @@ import { flag, ok, type EndpointContext, type EndpointHandler } from '../context
 export const courses: EndpointHandler = async (ctx) => {
   const withCategories = flag(ctx, 'displaycategories')
   const withCourses = flag(ctx, 'displaycourses')
-  return ok(await burstCacheOf<object>(ctx.deps.moodle, 'courses').get(`${withCategories}:${withCourses}`, () => readCourses(ctx, withCategories, withCourses)))
+  return ok(await burstCacheOf<object>(ctx.deps.moodle, 'courses', ctx.deps.moodle.reuseMs).get(`${withCategories}:${withCourses}`, () => readCourses(ctx, withCategories, withCourses)))
 }
 
 async function readCourses(ctx: EndpointContext, withCategories: boolean, withCourses: boolean): Promise<object> {

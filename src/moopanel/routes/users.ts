@@ -9,9 +9,9 @@ import { RAW_JSON } from '../raw-json.ts'
 /** Lists of at most this many users are serialised whole (and may be reused by a burst); longer ones stream. */
 const SMALL_LIST = 5000
 
-const counts = (ctx: EndpointContext) => burstCacheOf<number>(ctx.deps.moodle, 'users/count')
-const online = (ctx: EndpointContext) => burstCacheOf<{ all: number; online: number }>(ctx.deps.moodle, 'users/online')
-const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', 250, 32)
+const counts = (ctx: EndpointContext) => burstCacheOf<number>(ctx.deps.moodle, 'users/count', ctx.deps.moodle.reuseMs)
+const online = (ctx: EndpointContext) => burstCacheOf<{ all: number; online: number }>(ctx.deps.moodle, 'users/online', ctx.deps.moodle.reuseMs)
+const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', ctx.deps.moodle.reuseMs, 32)
 
 /** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
 export const users: EndpointHandler = async (ctx) => {
