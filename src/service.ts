@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
-import { buildServer } from './http/build-server.ts'
+import { buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
@@ -70,16 +70,19 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     }
     const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
     const opened = store
+    let closing: Promise<void> | undefined
     return {
       app,
       moodle,
       store: opened,
       keys,
-      close: async () => {
-        await app.close()
-        await opened.close()
-        await moodle.close()
-      },
+      // Idempotent: a second signal or a second caller waits for the same shutdown.
+      close: () =>
+        (closing ??= (async () => {
+          await app.close()
+          await opened.close()
+          await moodle.close()
+        })()),
     }
   } catch (error) {
     await store?.close().catch(() => undefined)

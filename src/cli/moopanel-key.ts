@@ -1,7 +1,6 @@
 import { createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl } from '../moodle/index.ts'
-import { KeyState, fingerprintOf } from '../moopanel/index.ts'
-import { openStore, writeStoreSetting } from '../store/index.ts'
-import { SETTING_ENABLED, SETTING_FINGERPRINT } from '../moopanel/key-state.ts'
+import { setApiSwitch, storeNewKey } from '../moopanel/index.ts'
+import { openStore } from '../store/index.ts'
 import { configFrom, fail, UsageError, type CommonFlags } from './common.ts'
 
 /** `moopanel set-key`: stores the fingerprint of the key read from stdin (and its expiry), enables the API. */
@@ -11,13 +10,7 @@ export async function setKeyCommand(flags: CommonFlags & { expires?: string }): 
     if (key.length < 32) throw new UsageError('the key must be at least 32 characters (read from standard input)')
     const expires = flags.expires === undefined || flags.expires === 'never' ? null : Number(flags.expires)
     if (expires !== null && (!Number.isSafeInteger(expires) || expires < 1)) throw new UsageError('--expires takes a Unix time or "never"')
-    await withStore(flags, async (store) => {
-      await writeStoreSetting(store, SETTING_FINGERPRINT, fingerprintOf(key).toString('hex'))
-      await writeStoreSetting(store, SETTING_ENABLED, '1')
-      const keys = new KeyState(store)
-      await keys.applyConfig({})
-      await keys.setExpiry(expires)
-    })
+    await withStore(flags, (store) => storeNewKey(store, key, expires))
     process.stdout.write(
       'key fingerprint stored; the API is enabled. Give the same key to the service (MOODLE_BRIDGE_MOOPANEL_KEY) so that callbacks can send it.\n',
     )
@@ -29,7 +22,7 @@ export async function setKeyCommand(flags: CommonFlags & { expires?: string }): 
 /** `moopanel enable|disable`: flips the API switch; a running service follows within two seconds. */
 export async function switchCommand(flags: CommonFlags, enabled: boolean): Promise<void> {
   try {
-    await withStore(flags, (store) => writeStoreSetting(store, SETTING_ENABLED, enabled ? '1' : '0'))
+    await withStore(flags, (store) => setApiSwitch(store, enabled))
     process.stdout.write(`MooPanel API ${enabled ? 'enabled' : 'disabled'}\n`)
   } catch (error) {
     fail(error)

@@ -1,4 +1,4 @@
 /** The MooPanel-compatible management API. */
 export { moopanelPlugin } from './moopanel-plugin.ts'
-export { KeyState, fingerprintOf } from './key-state.ts'
+export { KeyState, fingerprintOf, setApiSwitch, storeNewKey } from './key-state.ts'
 export type { MoopanelDeps, MoopanelOptions } from './context.ts'

@@ -94,6 +94,20 @@ export class KeyState {
   }
 }
 
+/** Stores the fingerprint of a new key and enables the API (operator command `moopanel set-key`). */
+export async function storeNewKey(store: Store, key: string, expiry: number | null): Promise<void> {
+  await writeStoreSetting(store, SETTING_FINGERPRINT, fingerprintOf(key).toString('hex'))
+  await writeStoreSetting(store, SETTING_ENABLED, '1')
+  const keys = new KeyState(store)
+  await keys.applyConfig({})
+  await keys.setExpiry(expiry)
+}
+
+/** Flips the API switch (operator commands `moopanel enable|disable`). */
+export async function setApiSwitch(store: Store, enabled: boolean): Promise<void> {
+  await writeStoreSetting(store, SETTING_ENABLED, enabled ? '1' : '0')
+}
+
 function parseExpiry(value: string | null, fingerprint: string | null): number | null {
   if (!value || !fingerprint) return null
   try {

@@ -70,7 +70,8 @@ export function createPipeline(deps: MoopanelDeps) {
     let payload: Record<string, unknown> = {}
     if (BODY_METHODS.has(method)) {
       const body = await readBody(request.raw, originalContentType(request), deps.options.maxBodyBytes)
-      if (!body.ok) return errorReply(body.status, body.error)
+      // A body refused unread may still be arriving: the connection is closed after the answer.
+      if (!body.ok) return { ...errorReply(body.status, body.error), ...(body.closeConnection && { headers: { connection: 'close' } }) }
       payload = body.payload
       trace.payload = redact(payload)
     }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http'
 /** Outcome of reading a request body (moopanel-api.md §3.5). */
 export type BodyResult =
   | { ok: true; payload: Record<string, unknown> }
-  | { ok: false; status: 400 | 413 | 415; error: string }
+  | { ok: false; status: 400 | 413 | 415; error: string; closeConnection?: boolean }
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i
 
@@ -19,14 +19,8 @@ export async function readBody(raw: IncomingMessage, type: string | undefined, m
   // refused without reading it.
   if (!isJson && Number.isFinite(declared) && declared > 0) return unsupported(raw)
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(raw)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of raw as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) return isJson ? tooLarge(raw) : unsupported(raw)
-    chunks.push(chunk)
-  }
-  const bytes = Buffer.concat(chunks)
+  const bytes = await collect(raw, maxBytes)
+  if (bytes === null) return isJson ? tooLarge(raw) : unsupported(raw)
   const text = bytes.toString('utf8')
   const empty = text.replace(/^\uFEFF/, '').trim() === ''
   if (!isJson && !empty) return unsupported(raw)
@@ -42,14 +36,39 @@ export async function readBody(raw: IncomingMessage, type: string | undefined, m
   return { ok: true, payload: isObject(envelope) ? envelope : {} }
 }
 
+/** The body's bytes, or null as soon as it grows past `maxBytes` (the rest is then discarded). */
+function collect(raw: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = (result: Buffer | null) => {
+      raw.off('data', onData)
+      raw.off('end', onEnd)
+      raw.off('error', onError)
+      resolve(result)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) done(null)
+      else chunks.push(chunk)
+    }
+    const onEnd = () => done(Buffer.concat(chunks))
+    const onError = () => done(null)
+    raw.on('data', onData)
+    raw.once('end', onEnd)
+    raw.once('error', onError)
+    if (raw.readableEnded) onEnd()
+  })
+}
+
 function unsupported(raw: IncomingMessage): BodyResult {
-  raw.resume()
-  return { ok: false, status: 415, error: 'Unsupported content type.' }
+  raw.resume() // discard whatever still comes, without buffering it
+  return { ok: false, status: 415, error: 'Unsupported content type.', closeConnection: true }
 }
 
 function tooLarge(raw: IncomingMessage): BodyResult {
-  raw.resume() // drain without buffering, so the connection can answer
-  return { ok: false, status: 413, error: 'Request body too large.' }
+  raw.resume()
+  return { ok: false, status: 413, error: 'Request body too large.', closeConnection: true }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

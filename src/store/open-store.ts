@@ -1,16 +1,5 @@
-import {
-  Kysely,
-  sql,
-  type Dialect,
-  OperationNodeTransformer,
-  TableNode,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type RootOperationNode,
-  type UnknownRow,
-} from 'kysely'
+import { Kysely, sql, type Dialect } from 'kysely'
+import { tablePrefixPlugin } from '../shared/table-rename-plugin.ts'
 import { migrateStore } from './migrate-store.ts'
 import type { StoreTables } from './store-tables.ts'
 
@@ -29,7 +18,8 @@ export interface Store {
 export async function openStore(options: { dialect: Dialect; family: 'postgres' | 'mysql'; prefix: string; ownsConnection: boolean }): Promise<Store> {
   const db = new Kysely<StoreTables>({ dialect: options.dialect })
   const store: Store = {
-    db: db.withPlugin(new StorePrefix(options.prefix)) as Kysely<StoreTables>,
+    // Store tables are typed as `store_x` and live as `<prefix>x`.
+    db: db.withPlugin(tablePrefixPlugin('store_', options.prefix)),
     family: options.family,
     prefix: options.prefix,
     close: async () => {
@@ -40,26 +30,6 @@ export async function openStore(options: { dialect: Dialect; family: 'postgres' 
   return store
 }
 
-
-/** Store tables are typed as `store_x` and live as `<prefix>x`. */
-class StorePrefix implements KyselyPlugin {
-  private readonly transformer: OperationNodeTransformer
-  constructor(prefix: string) {
-    this.transformer = new (class extends OperationNodeTransformer {
-      protected override transformTable(node: TableNode): TableNode {
-        const t = super.transformTable(node)
-        const name = t.table.identifier.name
-        return name.startsWith('store_') ? TableNode.create(prefix + name.slice(6)) : t
-      }
-    })()
-  }
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.transformer.transformNode(args.node)
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result
-  }
-}
 
 /** True when the store answers a trivial query. */
 export async function pingStore(store: Store): Promise<boolean> {

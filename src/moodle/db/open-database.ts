@@ -4,7 +4,7 @@ import pg from 'pg'
 import Cursor from 'pg-cursor'
 import { createPool as createMysqlPool } from 'mysql2'
 import { PgliteCursor, pglitePoolFor } from './pglite-pool.ts'
-import { TablePrefixPlugin, TYPED_PREFIX } from './table-prefix-plugin.ts'
+import { tablePrefixPlugin } from '../../shared/table-rename-plugin.ts'
 import type { MoodleTables } from './tables.ts'
 
 /** How to reach a Moodle database. */
@@ -47,13 +47,17 @@ export interface MoodleDatabase {
   close(): Promise<void>
 }
 
+/** The prefix the table types are written with. */
+const TYPED_PREFIX = 'mdl_'
+
 const CONNECT_TIMEOUT_MS = 10_000
 const STATEMENT_TIMEOUT_MS = 60_000
 
 /** Opens a pooled connection to a Moodle database with the site's table prefix. */
 export function openDatabase(target: DatabaseTarget, prefix: string): MoodleDatabase {
   const dialect = createDialect(target)
-  const plugins = prefix === TYPED_PREFIX ? [] : [new TablePrefixPlugin(prefix)]
+  // Table types are written with Moodle's default prefix; other prefixes are rewritten per query.
+  const plugins = prefix === TYPED_PREFIX ? [] : [tablePrefixPlugin(TYPED_PREFIX, prefix)]
   const db = new Kysely<MoodleTables>({ dialect, plugins })
   return {
     db,

@@ -1,6 +1,6 @@
 /**
  * Kysely table types for the Moodle tables the service reads, keyed by their default `mdl_` names;
- * `TablePrefixPlugin` rewrites them when a site uses another prefix. Integer columns are `Num`:
+ * `tablePrefixPlugin` rewrites them when a site uses another prefix. Integer columns are `Num`:
  * pg returns BIGINT as a string, mysql2 and PGlite as a number, so domain code normalises once.
  */
 export type Num = number | string | bigint

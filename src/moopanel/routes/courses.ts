@@ -1,5 +1,5 @@
 import { countCoursesAndCategories, listCategories, listCourses } from '../../moodle/index.ts'
-import { burstCacheOf } from '../burst-cache.ts'
+import { burstCacheOf } from '../../shared/burst-cache.ts'
 import { flag, ok, type EndpointContext, type EndpointHandler } from '../context.ts'
 
 /** GET /courses: counts, and with flags the categories and courses (§4.15). */

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import {
   countOnlineUsers, countUsers, isUserColumn, listUserColumns, listUsers, type RawUserRow, type UserColumn,
 } from '../../moodle/index.ts'
-import { burstCacheOf } from '../burst-cache.ts'
+import { burstCacheOf } from '../../shared/burst-cache.ts'
 import { errorReply, ok, param, type EndpointContext, type EndpointHandler, type Reply } from '../context.ts'
 import { RAW_JSON } from '../raw-json.ts'
 
