@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const barePort = await freePort()
     const servicePort = await freePort()
     children.push(await startBare(barePort))
-    const env = { MOODLE_BRIDGE_API_KEY: KEY, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('mb_state'), MOODLE_BRIDGE_LOG_LEVEL: 'warn' }
+    const env = { MOODLE_BRIDGE_OPS_LISTEN: '127.0.0.1:0', MOODLE_BRIDGE_API_KEY: KEY, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('mb_state'), MOODLE_BRIDGE_LOG_LEVEL: 'warn' }
     const base = `http://127.0.0.1:${servicePort}/local/moopanel/server.php`
     children.push(await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(servicePort)], env, base))
     const headers = { 'x-api-key': KEY }

@@ -45,7 +45,7 @@ export async function scaleUsers(o: ScaleOptions) {
   const child = await o.startChild(
     process.execPath,
     [o.bin, 'serve', '--moodle-dir', site.dir, '--port', String(port)],
-    { MOODLE_BRIDGE_API_KEY: o.key, MOODLE_BRIDGE_STATE_URL: o.server.urlFor('mb_state_scale'), MOODLE_BRIDGE_LOG_LEVEL: 'warn' },
+    { MOODLE_BRIDGE_OPS_LISTEN: '127.0.0.1:0', MOODLE_BRIDGE_API_KEY: o.key, MOODLE_BRIDGE_STATE_URL: o.server.urlFor('mb_state_scale'), MOODLE_BRIDGE_LOG_LEVEL: 'warn' },
     base,
   )
   try {

@@ -1,15 +1,20 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
-import { buildServer } from './http/index.ts'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { KeyState, type MoopanelDeps } from './moopanel/index.ts'
-import { openStore, type Store } from './store/index.ts'
+import { KeyState, MoopanelMetrics, type MoopanelDeps } from './moopanel/index.ts'
+import { openStore, pingStore, type Store } from './store/index.ts'
 
 /** A running (or ready to listen) service and how to stop it. */
 export interface Service {
   app: FastifyInstance
+  /** The operations listener's app (health, readiness, metrics). */
+  ops: FastifyInstance
+  /** Starts both listeners (the ops one unless `ops_listen` is `off`); returns their addresses. */
+  listen(): Promise<{ api: string; ops: string | null }>
   moodle: Moodle
   store: Store
   keys: KeyState
@@ -50,11 +55,14 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     const nowMs = setup.nowMs ?? Date.now
     const keys = new KeyState(store, nowMs)
     await keys.applyConfig({ apiKey: config.api_key, apiEnabled: config.api_enabled })
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, prefix: 'moodle_bridge_process_' })
     const deps: MoopanelDeps = {
       moodle,
       store,
       keys,
       nowMs,
+      metrics: new MoopanelMetrics(registry),
       options: {
         ipAllowlist: config.ip_allowlist,
         trustedProxies: config.trusted_proxies,
@@ -70,9 +78,21 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     }
     const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
     const opened = store
+    const ops = await buildOpsServer({
+      registry,
+      ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
+    })
     let closing: Promise<void> | undefined
     return {
       app,
+      ops,
+      listen: async () => {
+        const api = await app.listen({ host: config.host, port: config.port })
+        if (config.ops_listen === 'off') return { api, ops: null }
+        const at = config.ops_listen.lastIndexOf(':')
+        const host = config.ops_listen.slice(0, at).replace(/^\[|\]$/g, '')
+        return { api, ops: await ops.listen({ host, port: Number(config.ops_listen.slice(at + 1)) }) }
+      },
       moodle,
       store: opened,
       keys,
@@ -80,6 +100,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       close: () =>
         (closing ??= (async () => {
           await app.close()
+          await ops.close()
           await opened.close()
           await moodle.close()
         })()),

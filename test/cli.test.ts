@@ -27,7 +27,7 @@ function freePort(): Promise<number> {
 /** Runs the CLI to completion; returns exit code and output. */
 function run(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, MOODLE_BRIDGE_OPS_LISTEN: '127.0.0.1:0', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -39,7 +39,7 @@ function run(args: string[], env: Record<string, string> = {}, input?: string): 
 
 /** Starts a long-running command and waits until `url` answers. */
 async function start(args: string[], env: Record<string, string>, url: string): Promise<{ child: ChildProcess; stdout: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, MOODLE_BRIDGE_OPS_LISTEN: '127.0.0.1:0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

@@ -20,7 +20,7 @@ export async function demoCommand(flags: CommonFlags & { dir?: string; users?: s
       await service.close()
       await site.close()
     })
-    await service.app.listen({ host: config.host, port: config.port })
+    await service.listen()
     const base = `http://${config.host}:${config.port}/local/moopanel/server.php`
     process.stdout.write(
       `\nmoodle-bridge demo: ${site.counts.users} users, ${site.counts.courses} courses, ${site.counts.plugins} plugins\n` +

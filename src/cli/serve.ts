@@ -7,7 +7,8 @@ export async function serveCommand(flags: CommonFlags): Promise<void> {
     const config = await configFrom(flags)
     const service = await createService(config)
     onShutdown(service.close)
-    await service.app.listen({ host: config.host, port: config.port })
+    const { ops } = await service.listen()
+    if (ops) service.app.log.info({ ops }, 'operations listener (healthz, readyz, metrics)')
     if (!service.keys.apiEnabled) service.app.log.warn('the MooPanel API is disabled: set MOODLE_BRIDGE_MOOPANEL_KEY or run `moopanel enable`')
   } catch (error) {
     fail(error)

@@ -117,8 +117,8 @@ export const OPTIONS = {
   callback_rate_per_minute: { schema: int(1).default(30), doc: 'Callback requests per minute at most' },
   audit_retention_days: { schema: int(1).default(180), doc: 'Days audit records are kept' },
   ops_listen: {
-    schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/).default('127.0.0.1:9464'),
-    doc: 'Listener for metrics, health and OpenAPI',
+    schema: z.string().regex(/^((\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}|off)$/).default('127.0.0.1:9464'),
+    doc: 'Listener for /healthz, /readyz and /metrics (host:port, port 0 = any free port, or off)',
   },
 
   // items-api.md §2.3 (the Items API itself arrives with issue #4; its options are validated now)

@@ -1,2 +1,3 @@
 /** The HTTP server that serves the APIs. */
 export { buildServer, type ServerOptions } from './build-server.ts'
+export { buildOpsServer, type OpsOptions } from './build-ops-server.ts'

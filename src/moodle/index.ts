@@ -1,4 +1,5 @@
 /** The Moodle adapter: the only module that knows Moodle's tables, files and scripts. */
+export { pingMoodle } from './site/ping-moodle.ts'
 export { openMoodle, MoodleSetupError, type Moodle, type MoodleOverrides, type OpenMoodleOptions } from './moodle.ts'
 export { createDialect, type DatabaseTarget, type SqlFamily } from './db/open-database.ts'
 export { getSiteIdentity, type SiteIdentity } from './site/site-identity.ts'

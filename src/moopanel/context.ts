@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Moodle } from '../moodle/index.ts'
 import type { Store } from '../store/index.ts'
 import type { KeyState } from './key-state.ts'
+import type { MoopanelMetrics } from './metrics.ts'
 
 /** What the management API needs from the rest of the service. */
 export interface MoopanelDeps {
@@ -11,6 +12,7 @@ export interface MoopanelDeps {
   keys: KeyState
   options: MoopanelOptions
   nowMs: () => number
+  metrics?: MoopanelMetrics
 }
 
 /** The management API's slice of the configuration. */

@@ -2,3 +2,4 @@
 export { moopanelPlugin } from './moopanel-plugin.ts'
 export { KeyState, fingerprintOf, setApiSwitch, storeNewKey } from './key-state.ts'
 export type { MoopanelDeps, MoopanelOptions } from './context.ts'
+export { MoopanelMetrics } from './metrics.ts'

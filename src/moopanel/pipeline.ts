@@ -21,6 +21,7 @@ export function createPipeline(deps: MoopanelDeps) {
   /** What the audit record of a request needs to know, filled in as the pipeline goes. */
   interface Trace {
     path?: string
+    endpoint?: string
     query?: string
     source?: string
     authenticated?: boolean
@@ -37,6 +38,7 @@ export function createPipeline(deps: MoopanelDeps) {
     const method = request.raw.method ?? 'GET'
     trace.path = `/local/moopanel/server.php/${routed.endpoint}${routed.subPath ? `/${routed.subPath}` : ''}`
     trace.query = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)
+    trace.endpoint = routed.endpoint
     trace.audited = BODY_METHODS.has(method) || (method === 'GET' && routed.endpoint === 'admin_presets')
     await deps.keys.refresh()
     if (!deps.keys.apiEnabled) return errorReply(423, 'API is disabled.')
@@ -44,20 +46,29 @@ export function createPipeline(deps: MoopanelDeps) {
     trace.source = source
     const wait = lockout.retryAfter(source)
     if (wait > 0) {
+      deps.metrics?.authFailure('locked')
       return { ...errorReply(429, 'Too many failed authorization attempts.'), headers: { 'retry-after': String(wait) } }
     }
     const keyHeaders = apiKeyHeaders(request)
     if (keyHeaders.length === 0 || (keyHeaders.length === 1 && httpTrim(keyHeaders[0]!) === '')) {
+      deps.metrics?.authFailure('missing')
       return errorReply(401, 'Authorization key required.')
     }
     if (keyHeaders.length > 1 || !deps.keys.matches(Buffer.from(httpTrim(keyHeaders[0]!), 'latin1'))) {
       lockout.recordFailure(source)
+      deps.metrics?.authFailure('invalid')
       return errorReply(401, 'Authorization failed.')
     }
     lockout.recordSuccess(source)
     trace.authenticated = true
-    if (deps.keys.isExpired()) return errorReply(401, 'API key expired.')
-    if (!allow.isEmpty && !allow.contains(source)) return errorReply(403, 'IP address not allowed.')
+    if (deps.keys.isExpired()) {
+      deps.metrics?.authFailure('expired')
+      return errorReply(401, 'API key expired.')
+    }
+    if (!allow.isEmpty && !allow.contains(source)) {
+      deps.metrics?.authFailure('ip')
+      return errorReply(403, 'IP address not allowed.')
+    }
     const { endpoint, subPath } = routed
     const methods = Object.hasOwn(ENDPOINT_METHODS, endpoint) ? ENDPOINT_METHODS[endpoint] : undefined
     if (!methods || (endpoint === 'tasks' && subPath !== 'check')) {
@@ -91,6 +102,7 @@ export function createPipeline(deps: MoopanelDeps) {
       result = { status: 500, body: { error: 'Internal server error.', request_id: request.id } }
     }
     send(request, reply, result)
+    deps.metrics?.request(trace.endpoint, request.raw.method ?? '', result.status, (performance.now() - started) / 1000)
     if (trace.audited) await audit(request, trace, result.status, performance.now() - started)
     return reply
   }

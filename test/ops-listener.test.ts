@@ -1,0 +1,45 @@
+/** The operations listener: health, readiness and Prometheus metrics, without an API key. */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { startFixtureService, type FixtureService } from './support/start-fixture-service.ts'
+
+describe('operations listener', () => {
+  let s: FixtureService
+  before(async () => {
+    s = await startFixtureService('pgsql')
+  })
+  after(async () => {
+    await s?.close()
+  })
+
+  it('answers /healthz and /readyz, and /readyz turns 503 when the Moodle database is gone', async () => {
+    assert.deepEqual((await s.service.ops.inject('/healthz')).json(), { status: 'ok' })
+    const ready = await s.service.ops.inject('/readyz')
+    assert.equal(ready.statusCode, 200)
+    assert.deepEqual(ready.json(), { status: 'ok' })
+  })
+
+  it('counts requests by endpoint, method and status, and authentication failures by reason', async () => {
+    await s.api('/users/count')
+    await s.api('/users/count', { key: 'wrong-key-wrong-key-wrong-key-wrong-key' })
+    await s.api('/no_such_endpoint')
+    const text = (await s.service.ops.inject('/metrics')).body
+    assert.match(text, /moodle_bridge_http_requests_total\{endpoint="users",method="GET",status="200"\} [1-9]/)
+    assert.match(text, /moodle_bridge_http_requests_total\{endpoint="unknown",method="GET",status="404"\} 1/)
+    assert.match(text, /moodle_bridge_auth_failures_total\{reason="invalid"\} 1/)
+    assert.match(text, /moodle_bridge_http_request_duration_seconds_bucket/)
+    assert.ok(!text.includes('no_such_endpoint'), 'label values never carry request data')
+  })
+
+  it('is not reachable through the API route, and the API is not served on it', async () => {
+    assert.equal((await s.api('/metrics')).status, 404)
+    assert.equal((await s.service.ops.inject('/local/moopanel/server.php/users/count')).statusCode, 404)
+  })
+
+  it('reports unavailable once the Moodle database is closed', async () => {
+    await s.service.moodle.close()
+    const ready = await s.service.ops.inject('/readyz')
+    assert.equal(ready.statusCode, 503)
+    assert.deepEqual(ready.json(), { status: 'unavailable' })
+  })
+})
