@@ -8,13 +8,14 @@ export interface DiskCatalog {
   scan: DiskScan
   names: Map<string, string>
   lang: string
-  /** Modification times of every file and folder read; a change means a rescan. */
+  /** Every file and folder read (version.php files, type folders, JSON lists, language files). */
+  watched: string[]
+  /** Their modification times and sizes; a change means a rescan. */
   fingerprint: string
 }
 
 interface Memo {
-  catalog: DiskCatalog
-  watched: string[]
+  catalog?: DiskCatalog
   checkedAt: number
   pending?: Promise<DiskCatalog>
 }
@@ -24,30 +25,24 @@ const MEMO_KEY = 'plugins/disk-catalog'
 const REVALIDATE_MS = 1000
 
 /**
- * The plugin folders of the Moodle root, memoised. File modification times (every version.php,
- * every type folder, components.json, plugins.json, subplugins.json, language files) are checked
- * again at most once a second; any change triggers a full rescan.
+ * The plugin folders of the Moodle root, memoised. The modification times of every file and
+ * folder read are checked again at most once a second (one check at a time); any change triggers
+ * a full rescan.
  */
 export async function getDiskCatalog(moodle: Moodle, lang: string): Promise<DiskCatalog> {
-  const memo = moodle.memo.get(MEMO_KEY) as Memo | undefined
-  if (memo?.pending) return memo.pending
-  if (memo && memo.catalog.lang === lang && Date.now() - memo.checkedAt < REVALIDATE_MS) return memo.catalog
-  const pending = (async () => {
-    if (memo && memo.catalog.lang === lang && (await fingerprintOf(memo.watched)) === memo.catalog.fingerprint) {
-      return memo.catalog
-    }
-    return buildCatalog(moodle, lang)
-  })()
-  const next: Memo = memo ? { ...memo, pending } : { catalog: undefined as never, watched: [], checkedAt: 0, pending }
-  moodle.memo.set(MEMO_KEY, next)
-  try {
-    const catalog = await pending
-    moodle.memo.set(MEMO_KEY, { catalog, watched: watchedOf(catalog), checkedAt: Date.now() })
-    return catalog
-  } catch (error) {
-    moodle.memo.delete(MEMO_KEY)
-    throw error
-  }
+  let memo = moodle.memo.get(MEMO_KEY) as Memo | undefined
+  if (!memo) moodle.memo.set(MEMO_KEY, (memo = { checkedAt: 0 }))
+  const current = memo.catalog?.lang === lang ? memo.catalog : undefined
+  if (current && Date.now() - memo.checkedAt < REVALIDATE_MS) return current
+  const m = memo
+  m.pending ??= revalidate(moodle, lang, current)
+    .then((catalog) => {
+      m.catalog = catalog
+      m.checkedAt = Date.now()
+      return catalog
+    })
+    .finally(() => (m.pending = undefined))
+  return m.pending
 }
 
 /** Forgets the memoised catalog (after the service changed code). */
@@ -55,24 +50,15 @@ export function invalidateDiskCatalog(moodle: Moodle): void {
   moodle.memo.delete(MEMO_KEY)
 }
 
-const watchedFiles = new WeakMap<DiskCatalog, string[]>()
-
-function watchedOf(catalog: DiskCatalog): string[] {
-  return watchedFiles.get(catalog) ?? catalog.scan.watched
-}
-
-async function buildCatalog(moodle: Moodle, lang: string): Promise<DiskCatalog> {
+async function revalidate(moodle: Moodle, lang: string, current: DiskCatalog | undefined): Promise<DiskCatalog> {
+  if (current && (await fingerprintOf(current.watched)) === current.fingerprint) return current
   const scan = await scanPlugins(moodle.dirroot, moodle.admin)
   const { names, files } = await readDisplayNames(moodle.dirroot, moodle.dataroot, lang, scan.plugins)
   const watched = [...scan.watched, ...files]
-  const catalog: DiskCatalog = { scan, names, lang, fingerprint: await fingerprintOf(watched) }
-  watchedFiles.set(catalog, watched)
-  return catalog
+  return { scan, names, lang, watched, fingerprint: await fingerprintOf(watched) }
 }
 
 async function fingerprintOf(paths: readonly string[]): Promise<string> {
-  const parts = await Promise.all(
-    paths.map((p) => stat(p).then((s) => `${s.mtimeMs}:${s.size}`, () => 'missing')),
-  )
+  const parts = await Promise.all(paths.map((p) => stat(p).then((s) => `${s.mtimeMs}:${s.size}`, () => 'missing')))
   return parts.join('|')
 }

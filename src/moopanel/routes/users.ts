@@ -11,7 +11,7 @@ const SMALL_LIST = 5000
 
 const counts = (ctx: EndpointContext) => burstCacheOf<number>(ctx.deps.moodle, 'users/count', ctx.deps.moodle.reuseMs)
 const online = (ctx: EndpointContext) => burstCacheOf<{ all: number; online: number }>(ctx.deps.moodle, 'users/online', ctx.deps.moodle.reuseMs)
-const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', ctx.deps.moodle.reuseMs, 32)
+const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', ctx.deps.moodle.reuseMs, 8)
 
 /** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
 export const users: EndpointHandler = async (ctx) => {
@@ -27,9 +27,8 @@ export const users: EndpointHandler = async (ctx) => {
 /** The whole answer as one string when the list is short (null when it must stream). */
 async function smallListReply(ctx: EndpointContext): Promise<Reply | null> {
   const paged = param(ctx, 'page') !== undefined || param(ctx, 'perpage') !== undefined
-  if (!paged && (await counts(ctx).get(`count:${ctx.query.get('search') ?? ''}`, () => countUsers(ctx.deps.moodle, ctx.query.get('search')))) > SMALL_LIST) {
-    return null
-  }
+  const search = ctx.query.get('search') ?? ''
+  if (!paged && (await counts(ctx).get(`count:${search}`, () => countUsers(ctx.deps.moodle, search))) > SMALL_LIST) return null
   const reply = await listUserReply(ctx)
   if (!(reply.body instanceof Readable)) return reply
   const chunks: string[] = []
