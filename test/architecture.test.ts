@@ -17,6 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   moodle: ['shared'],
   store: ['shared'],
   jobs: ['shared', 'store'],
+  packages: ['shared'],
   moopanel: ['moodle', 'jobs', 'store', 'shared'],
   http: ['moopanel', 'shared'],
   cli: ['config', 'moodle', 'moopanel', 'store', 'shared', 'service.ts'],

@@ -19,6 +19,7 @@ describe('plugin inventory freshness', () => {
   let state: { url: string; drop: () => Promise<void> }
   let service: Service
   let dir: string
+  let dataroot: string
   let db: pg.Client
 
   const get = async (path: string) => {
@@ -43,6 +44,7 @@ describe('plugin inventory freshness', () => {
       db: { host: url.hostname, port: Number(url.port), name: copy.name, user: 'postgres', pass: '' },
     })
     dir = site.dir
+    dataroot = site.dataroot
     state = await createScratchPgDatabase(`mb_state_cache_${process.pid}`)
     service = await createService(parseConfig({ moodle_dir: dir, api_key: TEST_KEY, state_url: state.url, log_level: 'silent' }))
     db = new pg.Client({ connectionString: copy.url })
@@ -90,5 +92,16 @@ describe('plugin inventory freshness', () => {
     assert.equal((await get('/plugin?plugin=local_greeting')).plugininfo.versiondb, null, '/plugin knows it from disk')
     await db.query("INSERT INTO mdl_config_plugins (plugin, name, value) VALUES ('local_greeting', 'version', '2024060100')")
     await eventually(async () => (await get('/plugins')).plugins.some((p: { component: string; display_name: string }) => p.component === 'local_greeting' && p.display_name === 'Greeting'), 'local_greeting listed')
+  })
+
+  it('shows the Moodle root and dataroot inside plugin settings as [dirroot] and [dataroot] (§4.9)', async () => {
+    await db.query(`INSERT INTO mdl_config_plugins (plugin, name, value) VALUES ('block_xp', 'exportdir', $1), ('block_xp', 'codecopy', $2)`, [
+      `${dataroot}/xp/export`,
+      `${dir}/blocks/xp/copy`,
+    ])
+    await eventually(async () => (await get('/plugin?plugin=block_xp&displayconfig')).pluginconfig.exportdir !== undefined, 'new settings')
+    const config = (await get('/plugin?plugin=block_xp&displayconfig')).pluginconfig
+    assert.equal(config.exportdir, '[dataroot]/xp/export')
+    assert.equal(config.codecopy, '[dirroot]/blocks/xp/copy')
   })
 })

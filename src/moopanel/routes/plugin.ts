@@ -16,6 +16,17 @@ export const plugin: EndpointHandler = async (ctx) => {
   return pluginDetails(ctx, inventory, entry)
 }
 
+/**
+ * Absolute server paths never appear in this response (§4.9): the Moodle root and dataroot inside
+ * a setting's value are shown as `[dirroot]` and `[dataroot]`.
+ */
+function serverPathHider(dirroot: string, dataroot: string | undefined): (value: string) => string {
+  const roots: Array<[string, string]> = [[dirroot, '[dirroot]']]
+  if (dataroot) roots.push([dataroot, '[dataroot]'])
+  roots.sort((a, b) => b[0].length - a[0].length) // the longer path first when one contains the other
+  return (value) => roots.reduce((v, [path, label]) => (path.length > 1 ? v.split(path).join(label) : v), value)
+}
+
 async function pluginDetails(ctx: EndpointContext, inventory: PluginInventory, p: PluginEntry): Promise<Reply> {
   const component = p.component
   const disk = p.disk
@@ -49,8 +60,9 @@ async function pluginDetails(ctx: EndpointContext, inventory: PluginInventory, p
   if (flag(ctx, 'displayconfig')) {
     const settings = await readPluginSettings(ctx.deps.moodle, component)
     const config: Record<string, string | null> = {}
+    const hidePaths = serverPathHider(ctx.deps.moodle.dirroot, ctx.deps.moodle.dataroot)
     for (const [name, value] of settings) {
-      config[name] = !ctx.deps.options.exposeSecretSettings && SECRET_NAME.test(name) ? MASK : value
+      config[name] = !ctx.deps.options.exposeSecretSettings && SECRET_NAME.test(name) ? MASK : hidePaths(value)
     }
     body['pluginconfig'] = config
   }
