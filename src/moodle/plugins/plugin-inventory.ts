@@ -69,6 +69,29 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
     moodle.memo.set(MEMO_KEY, { ...memo, state, catalog })
     return memo.inventory
   }
+  // Concurrent callers that see the same new revision share one build.
+  let build = building.get(moodle)
+  if (build?.revision !== revision) {
+    const promise = buildInventory(moodle, state, catalog, revision, memo)
+    const entry = { revision, promise }
+    building.set(moodle, (build = entry))
+    void promise.catch(() => undefined).finally(() => building.get(moodle) === entry && building.delete(moodle))
+  }
+  const inventory = await build.promise
+  moodle.memo.set(MEMO_KEY, { inventory, logSignature: state.logSignature, state, catalog })
+  return inventory
+}
+
+const building = new WeakMap<Moodle, { revision: string; promise: Promise<PluginInventory> }>()
+
+/** Builds the inventory from the database state and the disk catalog (reusing the log when unchanged). */
+async function buildInventory(
+  moodle: Moodle,
+  state: PluginDbState,
+  catalog: DiskCatalog,
+  revision: string,
+  memo: Memo | undefined,
+): Promise<PluginInventory> {
   const log =
     memo && memo.logSignature === state.logSignature ? memo.inventory.log : groupByPlugin(await listUpgradeLog(moodle))
   const release = state.core.get('release') ?? ''
@@ -141,7 +164,6 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
       notifyBuilds: (state.core.get('updatenotifybuilds') ?? '0') === '1',
     },
   }
-  moodle.memo.set(MEMO_KEY, { inventory, logSignature: state.logSignature, state, catalog })
   return inventory
 }
 
