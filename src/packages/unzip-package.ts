@@ -1,0 +1,341 @@
+import { chmod, mkdir, open, rm } from 'node:fs/promises'
+import { join, resolve, sep } from 'node:path'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { crc32 } from 'node:zlib'
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { AppError } from '../shared/errors.ts'
+
+export type UnzipOptions = {
+  /** Entry limit (`zip_max_entries`); counted over all entries, `__MACOSX/` included. */
+  maxEntries: number
+  /** Limit of the total unpacked size (`zip_max_uncompressed_bytes`), declared and counted while inflating. */
+  maxUncompressedBytes: number
+  /** Largest uncompressed/compressed ratio of one entry (default 200), checked once it has `ratioMinBytes`. */
+  maxCompressionRatio?: number
+  /** Entries smaller than this (default 1 MiB) are not ratio-checked: small text compresses well. */
+  ratioMinBytes?: number
+}
+
+export type UnzipResult = {
+  /** Top-level directories, sorted (`__MACOSX` left out). */
+  directories: string[]
+  /** Top-level files, sorted. */
+  files: string[]
+  /** Entries written (directories included, `__MACOSX/` left out). */
+  entryCount: number
+  /** Bytes written. */
+  totalBytes: number
+}
+
+export const INVALID_ZIP_MESSAGE = 'Invalid zip file'
+
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+const MAX_PATH_BYTES = 4096
+const MAX_SEGMENT_BYTES = 255
+const SKIPPED_TOP = '__MACOSX'
+
+type Planned = { entry: Entry; path: string; isDir: boolean; skipped: boolean }
+
+/**
+ * Unpacks `zipFile` into `targetDir`, a fresh directory created here (its parent must exist), under
+ * the rules of moopanel-api.md §5.5.2. Every entry is validated from the central directory before
+ * anything is written: unsafe paths (absolute, drive prefix, backslash, NUL or other control
+ * characters, empty, `.` or `..` segments), symbolic links and other non-regular files, encrypted
+ * entries, unsupported compression, duplicates (also after NFC and case folding, and file/directory
+ * clashes), too many entries, a declared total over the limit, extreme ratios. While inflating,
+ * the real byte count is checked against the limit, the declared size (yauzl) and the ratio, and
+ * CRC-32 is verified. Entries below `__MACOSX/` are skipped. Directories get mode 0755, files 0644.
+ * On any failure after `targetDir` was created, it is removed, so nothing partial remains.
+ *
+ * Throws AppError: `zip_invalid`, `zip_unsafe_path`, `zip_symlink`, `zip_special_file`,
+ * `zip_encrypted`, `zip_duplicate_entry`, `zip_too_many_entries`, `zip_too_large`,
+ * `zip_compression_ratio`, `zip_size_mismatch`, `zip_staging_exists`.
+ */
+export async function unzipPackage(zipFile: string, targetDir: string, options: UnzipOptions): Promise<UnzipResult> {
+  const target = resolve(targetDir)
+  const zip = await openZip(zipFile)
+  try {
+    if (zip.entryCount > options.maxEntries) throw tooManyEntries()
+    const planned = await readPlan(zip, options)
+    try {
+      await mkdir(target, { mode: 0o755 })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new AppError('conflict', 'zip_staging_exists', 'Staging directory already exists.')
+      }
+      throw error
+    }
+    try {
+      await chmod(target, 0o755)
+      return await extract(zip, planned, target, options)
+    } catch (error) {
+      await rm(target, { recursive: true, force: true })
+      throw error
+    }
+  } finally {
+    zip.close()
+  }
+}
+
+function openZip(file: string): Promise<ZipFile> {
+  return new Promise((resolvePromise, reject) => {
+    yauzl.open(
+      file,
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: true },
+      (error, zip) => (error ? reject(invalid('not a readable ZIP archive', error)) : resolvePromise(zip)),
+    )
+  })
+}
+
+/** Reads and validates the whole central directory; nothing is written yet. */
+function readPlan(zip: ZipFile, options: UnzipOptions): Promise<Planned[]> {
+  const planned: Planned[] = []
+  const clashes = new ClashDetector()
+  const ratio = options.maxCompressionRatio ?? 200
+  const ratioMin = options.ratioMinBytes ?? 1024 * 1024
+  let declaredTotal = 0
+  return new Promise((resolvePromise, reject) => {
+    let done = false
+    const fail = (error: unknown) => {
+      if (done) return
+      done = true
+      reject(error instanceof AppError ? error : invalid('corrupt central directory', error))
+    }
+    zip.on('error', fail)
+    zip.on('end', () => {
+      if (done) return
+      done = true
+      resolvePromise(planned)
+    })
+    zip.on('entry', (entry: Entry) => {
+      if (done) return
+      try {
+        if (planned.length + 1 > options.maxEntries) throw tooManyEntries()
+        const item = planEntry(entry)
+        clashes.add(item.path, item.isDir)
+        if (!item.skipped) {
+          declaredTotal += entry.uncompressedSize
+          if (declaredTotal > options.maxUncompressedBytes) throw tooLarge()
+          if (entry.uncompressedSize >= ratioMin && entry.uncompressedSize > ratio * Math.max(entry.compressedSize, 1)) {
+            throw ratioError()
+          }
+        }
+        planned.push(item)
+        zip.readEntry()
+      } catch (error) {
+        fail(error)
+      }
+    })
+    zip.readEntry()
+  })
+}
+
+function planEntry(entry: Entry): Planned {
+  // decodeStrings is off, so fileName is the raw Buffer; decode it as yauzl would, keeping
+  // backslashes, and check both the name in use and the plain header name.
+  const raw = entry.fileNameRaw
+  const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true)
+  const headerName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true)
+  checkName(headerName)
+  const path = checkName(name)
+  const isDir = name.endsWith('/')
+
+  if (entry.isEncrypted() || (entry.generalPurposeBitFlag & 0x40) !== 0) {
+    throw new AppError('invalid_input', 'zip_encrypted', `${INVALID_ZIP_MESSAGE}: encrypted entry ${quote(path)}.`)
+  }
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw invalid(`unsupported compression method of ${quote(path)}`)
+  }
+  const type = (entry.externalFileAttributes >>> 16) & S_IFMT
+  if (type === S_IFLNK) {
+    throw new AppError('invalid_input', 'zip_symlink', `${INVALID_ZIP_MESSAGE}: symbolic link ${quote(path)}.`)
+  }
+  if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
+    throw new AppError('invalid_input', 'zip_special_file', `${INVALID_ZIP_MESSAGE}: special file ${quote(path)}.`)
+  }
+  if ((type === S_IFDIR && !isDir) || (type === S_IFREG && isDir)) {
+    throw invalid(`entry type does not match its name ${quote(path)}`)
+  }
+  if (isDir && (entry.uncompressedSize !== 0 || entry.compressedSize > 2)) {
+    throw invalid(`directory with content ${quote(path)}`)
+  }
+  const skipped = path === SKIPPED_TOP || path.startsWith(`${SKIPPED_TOP}/`)
+  return { entry, path, isDir, skipped }
+}
+
+/** Returns the path without a trailing `/`, or throws `zip_unsafe_path`. */
+export function checkName(name: string): string {
+  const unsafe = (why: string) =>
+    new AppError('invalid_input', 'zip_unsafe_path', `${INVALID_ZIP_MESSAGE}: ${why} ${quote(name)}.`)
+  if (name === '' || name === '/') throw unsafe('empty path')
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw unsafe('control character in path')
+  if (name.includes('\\')) throw unsafe('backslash in path')
+  if (name.startsWith('/')) throw unsafe('absolute path')
+  if (/^[A-Za-z]:/.test(name)) throw unsafe('drive prefix in path')
+  if (Buffer.byteLength(name) > MAX_PATH_BYTES) throw unsafe('path too long')
+  const path = name.endsWith('/') ? name.slice(0, -1) : name
+  for (const segment of path.split('/')) {
+    if (segment === '') throw unsafe('empty segment in path')
+    if (segment === '.' || segment === '..') throw unsafe('relative segment in path')
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw unsafe('name too long')
+  }
+  return path
+}
+
+/**
+ * Finds entries that would land on the same file: exact duplicates, names equal after NFC and
+ * case folding (they collide on case-insensitive file systems), a directory spelt two ways, and a
+ * file that is also a directory of another entry.
+ */
+class ClashDetector {
+  private readonly explicit = new Set<string>()
+  /** folded path → what it is and how it was first spelt */
+  private readonly seen = new Map<string, { dir: boolean; spelling: string }>()
+
+  add(path: string, isDir: boolean): void {
+    const key = fold(path)
+    if (this.explicit.has(key)) throw duplicate(path)
+    this.explicit.add(key)
+    const segments = path.split('/')
+    for (let i = 1; i < segments.length; i++) this.note(segments.slice(0, i).join('/'), true, path)
+    const before = this.seen.get(key)
+    if (before && (!isDir || !before.dir || before.spelling !== path)) throw duplicate(path)
+    this.seen.set(key, { dir: isDir, spelling: path })
+  }
+
+  private note(dir: string, isDir: boolean, path: string): void {
+    const key = fold(dir)
+    const before = this.seen.get(key)
+    if (before && (!before.dir || before.spelling !== dir)) throw duplicate(path)
+    if (!before) this.seen.set(key, { dir: isDir, spelling: dir })
+  }
+}
+
+const fold = (path: string) => path.normalize('NFC').toLowerCase()
+
+async function extract(zip: ZipFile, planned: Planned[], target: string, options: UnzipOptions): Promise<UnzipResult> {
+  const created = new Set<string>([target])
+  const counter = { total: 0 }
+  const directories = new Set<string>()
+  const files = new Set<string>()
+  let entryCount = 0
+  for (const item of planned) {
+    if (item.skipped) continue
+    const segments = item.path.split('/')
+    const dirSegments = item.isDir ? segments : segments.slice(0, -1)
+    let dir = target
+    for (const segment of dirSegments) {
+      dir = join(dir, segment)
+      if (created.has(dir)) continue
+      await mkdir(dir, { mode: 0o755 })
+      await chmod(dir, 0o755)
+      created.add(dir)
+    }
+    if (segments.length > 1 || item.isDir) directories.add(segments[0]!)
+    else files.add(segments[0]!)
+    entryCount++
+    if (item.isDir) continue
+    const file = join(target, ...segments)
+    if (!file.startsWith(target + sep)) throw new AppError('invalid_input', 'zip_unsafe_path', `${INVALID_ZIP_MESSAGE}: unsafe path ${quote(item.path)}.`)
+    await writeEntry(zip, item, file, counter, options)
+  }
+  return { directories: [...directories].sort(), files: [...files].sort(), entryCount, totalBytes: counter.total }
+}
+
+async function writeEntry(zip: ZipFile, item: Planned, file: string, counter: { total: number }, options: UnzipOptions): Promise<void> {
+  const { entry } = item
+  const ratio = options.maxCompressionRatio ?? 200
+  const ratioMin = options.ratioMinBytes ?? 1024 * 1024
+  let bytes = 0
+  let crc = 0
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length
+      counter.total += chunk.length
+      if (counter.total > options.maxUncompressedBytes) return callback(tooLarge())
+      if (bytes > entry.uncompressedSize) return callback(sizeMismatch(item.path))
+      if (bytes >= ratioMin && bytes > ratio * Math.max(entry.compressedSize, 1)) return callback(ratioError())
+      crc = crc32(chunk, crc)
+      callback(null, chunk)
+    },
+    flush(callback) {
+      if (bytes !== entry.uncompressedSize) return callback(sizeMismatch(item.path))
+      if ((crc >>> 0) !== (entry.crc32 >>> 0)) return callback(invalid(`CRC mismatch in ${quote(item.path)}`))
+      callback()
+    },
+  })
+  // O_EXCL: never follows or overwrites anything already there.
+  const handle = await open(file, 'wx', 0o644)
+  let input: Readable | undefined
+  try {
+    await handle.chmod(0o644)
+    // Opened last and piped at once: yauzl's streams start inflating (and may fail) immediately.
+    input = await openEntry(zip, entry)
+    await pipeline(input, check, handle.createWriteStream())
+  } catch (error) {
+    input?.destroy()
+    await handle.close().catch(() => {})
+    throw translateStreamError(error, item.path)
+  }
+}
+
+function openEntry(zip: ZipFile, entry: Entry): Promise<Readable> {
+  return new Promise((resolvePromise, reject) => {
+    zip.openReadStream(entry, (error, stream) => {
+      if (error) return reject(invalid('unreadable entry', error))
+      // An error before the caller pipes the stream stays on it (stream.errored) for pipeline to report.
+      stream.on('error', () => {})
+      resolvePromise(stream)
+    })
+  })
+}
+
+function translateStreamError(error: unknown, path: string): unknown {
+  if (error instanceof AppError) return error
+  const message = error instanceof Error ? error.message : ''
+  if (/too many bytes|not enough bytes|size mismatch/.test(message)) return sizeMismatch(path, error)
+  if ((error as { code?: unknown } | null)?.code === 'Z_DATA_ERROR' || /invalid|unexpected end|incorrect/i.test(message)) {
+    return invalid(`corrupt data in ${quote(path)}`, error)
+  }
+  return error
+}
+
+function quote(name: string): string {
+  const shown = name.length > 80 ? `${name.slice(0, 80)}…` : name
+  return JSON.stringify(shown)
+}
+
+function invalid(detail: string, cause?: unknown): AppError {
+  return new AppError('invalid_input', 'zip_invalid', `${INVALID_ZIP_MESSAGE}: ${detail}.`, undefined, cause === undefined ? undefined : { cause })
+}
+
+function duplicate(path: string): AppError {
+  return new AppError('invalid_input', 'zip_duplicate_entry', `${INVALID_ZIP_MESSAGE}: duplicate entry ${quote(path)}.`)
+}
+
+function tooManyEntries(): AppError {
+  return new AppError('invalid_input', 'zip_too_many_entries', `${INVALID_ZIP_MESSAGE}: too many entries.`)
+}
+
+function tooLarge(): AppError {
+  return new AppError('invalid_input', 'zip_too_large', `${INVALID_ZIP_MESSAGE}: unpacked size too large.`)
+}
+
+function ratioError(): AppError {
+  return new AppError('invalid_input', 'zip_compression_ratio', `${INVALID_ZIP_MESSAGE}: compression ratio too high.`)
+}
+
+function sizeMismatch(path: string, cause?: unknown): AppError {
+  return new AppError(
+    'invalid_input',
+    'zip_size_mismatch',
+    `${INVALID_ZIP_MESSAGE}: size of ${quote(path)} differs from its header.`,
+    undefined,
+    cause === undefined ? undefined : { cause },
+  )
+}
