@@ -3,16 +3,42 @@ import type { Generated } from 'kysely'
 /** Types of the service's own tables (`store_x` = `<prefix>x`). */
 export interface StoreTables {
   store_settings: { name: string; value: string }
+  /** Durable jobs (src/jobs); every `_ms` column is Unix epoch milliseconds. */
   store_jobs: {
-    id: Generated<number | string>
+    /** 32-bit (moopanel-api.md §5.1), so a number on every driver. */
+    id: Generated<number>
     type: string
     state: string
     outcome: string | null
     summary: string | null
+    /** JSON text. */
     payload: string
+    /** JSON text, once the job has a result. */
+    result: string | null
     request_id: string | null
-    created_at: number | string
-    updated_at: number | string
+    attempts: number
+    max_attempts: number
+    run_after_ms: number | string
+    lease_owner: string | null
+    lease_until_ms: number | string | null
+    /** 1 when the job takes the site lock. */
+    moodle_changing: number
+    created_at_ms: number | string
+    updated_at_ms: number | string
+    finished_at_ms: number | string | null
+  }
+  /** Named leases (the site lock); `owner` null means free. */
+  store_locks: {
+    name: string
+    owner: string | null
+    lease_until_ms: number | string | null
+  }
+  /** Idempotency records: SHA-256 hex of the caller's key → the jobs it created. */
+  store_idempotency: {
+    key_hash: string
+    /** Comma-separated job ids; empty while the key is reserved but unused. */
+    job_ids: string
+    created_at_ms: number | string
   }
   store_audit: {
     id: Generated<number | string>

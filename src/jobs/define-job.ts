@@ -1,0 +1,106 @@
+import { DEFAULT_BACKOFF, type Backoff } from './retry-delay.ts'
+
+/** Structured logger a job receives (pino-compatible subset: data object first, constant message). */
+export interface JobLogger {
+  info(data: object, message: string): void
+  warn(data: object, message: string): void
+  error(data: object, message: string): void
+  /** A logger that adds `bindings` to every record (pino's `child`); optional. */
+  child?(bindings: object): JobLogger
+}
+
+/** A logger that drops everything (the default when a worker is given none). */
+export const silentLogger: JobLogger = { info() {}, warn() {}, error() {} }
+
+/** The claimed job as `run` sees it. */
+export interface RunningJob {
+  id: number
+  type: string
+  /** 1 on the first attempt; a re-claim after a crash or a retry increments it. */
+  attempt: number
+  maxAttempts: number
+  requestId: string | null
+  createdAtMs: number
+}
+
+/** What `run` receives. */
+export interface JobContext<P> {
+  job: RunningJob
+  payload: P
+  /** Renews the lease now (the worker also renews it on a timer); false when the lease was lost. */
+  heartbeat(): Promise<boolean>
+  log: JobLogger
+  /** Aborted when the lease is lost, the job times out or the worker stops without waiting. */
+  signal: AbortSignal
+  /** The worker's clock, epoch milliseconds. */
+  nowMs(): number
+}
+
+/** Result of a successful `run`: stored as JSON in the job row. */
+export type JobResult = Record<string, unknown>
+
+/** What `defineJob` takes. */
+export interface JobDefinitionInput<P> {
+  /** Stored in the database: stable, never renamed without a migration. */
+  name: string
+  /** Takes the site lock exclusively: at most one such job runs at a time (moopanel-api.md §5.4). */
+  moodleChanging: boolean
+  /** Attempts before a retryable failure becomes final (default 3). */
+  maxAttempts?: number
+  /** Wait between attempts when the error names none (default 1 s doubling, capped at 15 min). */
+  backoff?: Backoff
+  /** Aborts `run` and fails the attempt (not retried) after this long; none by default. */
+  timeoutMs?: number
+  /**
+   * When true the job ends in `reporting` (outcome known, callback pending) instead of `finished`,
+   * until `settleJob` is called (moopanel-api.md §5.2).
+   */
+  reports?: boolean
+  /** Checks and types the stored payload; throws when it is malformed (the job then fails). */
+  parsePayload?: (raw: unknown) => P
+  run(ctx: JobContext<P>): Promise<JobResult>
+}
+
+/** A job type: its run function and execution settings. */
+export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload'>> {
+  timeoutMs: number | null
+  parsePayload(raw: unknown): P
+  /** A job to pass to `enqueueJobs`. */
+  request(payload: P, options?: { requestId?: string; runAfterMs?: number }): NewJob
+}
+
+/** A job to enqueue; usually made by `definition.request(payload)`. */
+export interface NewJob {
+  type: string
+  payload: unknown
+  moodleChanging: boolean
+  maxAttempts: number
+  requestId?: string
+  /** Not before this epoch ms (default: at once). */
+  runAfterMs?: number
+}
+
+/** A job definition with defaults filled in; `run` must be idempotent (a retry may repeat work). */
+export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
+  if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(input.name)) throw new Error(`invalid job name: ${input.name}`)
+  const maxAttempts = input.maxAttempts ?? 3
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`invalid maxAttempts for ${input.name}`)
+  const definition: JobDefinition<P> = {
+    name: input.name,
+    moodleChanging: input.moodleChanging,
+    maxAttempts,
+    backoff: input.backoff ?? DEFAULT_BACKOFF,
+    timeoutMs: input.timeoutMs ?? null,
+    reports: input.reports ?? false,
+    parsePayload: input.parsePayload ?? ((raw) => raw as P),
+    run: input.run,
+    request: (payload, options = {}) => ({
+      type: input.name,
+      payload,
+      moodleChanging: input.moodleChanging,
+      maxAttempts,
+      ...options,
+    }),
+  }
+  return definition
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Store, StoreTables } from '../store/index.ts'
+import { toNumber } from './to-number.ts'
+
+/** The default replay window (moopanel-api.md §5.3: `idempotency_window_s`, 15 minutes). */
+export const DEFAULT_IDEMPOTENCY_WINDOW_S = 15 * 60
+
+/** How an idempotency key is stored: SHA-256 hex of the caller's key, whatever its length. */
+export function idempotencyKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+/**
+ * The job ids recorded under `key` when a replay applies, else null. A replay applies while the
+ * record is younger than `windowS` and at least one of its jobs is not yet `finished` (once every
+ * callback is settled an identical request is new, moopanel-api.md §5.3). Read-only: use it for
+ * the early lookup; `enqueueJobs` repeats the check under a row lock.
+ */
+export async function findIdempotentJobs(store: Store, key: string, options: { nowMs: number; windowS?: number }): Promise<number[] | null> {
+  return replayableIds(store.db, idempotencyKeyHash(key), options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
+}
+
+/** Shared by the lookup and by `enqueueJobs` (which locks the record row first). */
+export async function replayableIds(
+  db: Kysely<StoreTables>,
+  keyHash: string,
+  nowMs: number,
+  windowS: number,
+  lock: boolean,
+): Promise<number[] | null> {
+  const query = db.selectFrom('store_idempotency').select(['job_ids', 'created_at_ms']).where('key_hash', '=', keyHash)
+  const row = await (lock ? query.forUpdate() : query).executeTakeFirst()
+  if (!row || row.job_ids === '' || toNumber(row.created_at_ms) < nowMs - windowS * 1000) return null
+  const ids = row.job_ids.split(',').map(Number)
+  const unfinished = await db
+    .selectFrom('store_jobs')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('state', '<>', 'finished')
+    .limit(1)
+    .executeTakeFirst()
+  return unfinished ? ids : null
+}

@@ -1,0 +1,16 @@
+import type { Store } from '../store/index.ts'
+
+/**
+ * Deletes jobs finished more than `retentionDays` ago (moopanel-api.md §5.4 `job_retention_days`)
+ * and idempotency records older than that; returns the number of jobs deleted.
+ */
+export async function purgeFinishedJobs(store: Store, options: { retentionDays: number; nowMs: number }): Promise<number> {
+  const beforeMs = options.nowMs - options.retentionDays * 86_400_000
+  const result = await store.db
+    .deleteFrom('store_jobs')
+    .where('state', '=', 'finished')
+    .where('finished_at_ms', '<', beforeMs)
+    .executeTakeFirst()
+  await store.db.deleteFrom('store_idempotency').where('created_at_ms', '<', beforeMs).execute()
+  return Number(result.numDeletedRows)
+}
