@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
@@ -78,6 +79,12 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     }
     const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
     const opened = store
+    const stopHousekeeping = startHousekeeping(opened, {
+      jobRetentionDays: config.job_retention_days,
+      auditRetentionDays: config.audit_retention_days,
+      nowMs,
+      log: app.log,
+    })
     const ops = await buildOpsServer({
       registry,
       ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
@@ -99,6 +106,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       // Idempotent: a second signal or a second caller waits for the same shutdown.
       close: () =>
         (closing ??= (async () => {
+          stopHousekeeping()
           await app.close()
           await ops.close()
           await opened.close()

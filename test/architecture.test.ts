@@ -21,7 +21,8 @@ const ALLOWED: Record<string, string[]> = {
   moopanel: ['moodle', 'jobs', 'store', 'shared'],
   http: ['moopanel', 'shared'],
   cli: ['config', 'moodle', 'moopanel', 'store', 'shared', 'service.ts'],
-  'service.ts': ['config', 'http', 'moodle', 'moopanel', 'store', 'jobs', 'shared'],
+  'service.ts': ['config', 'http', 'moodle', 'moopanel', 'store', 'jobs', 'shared', 'housekeeping.ts'],
+  'housekeeping.ts': ['jobs', 'store'],
 }
 
 function files(dir: string): string[] {
@@ -59,7 +60,7 @@ describe('architecture', () => {
     const broken = imports
       .filter(({ file, target }) => {
         const to = moduleOf(target)
-        return moduleOf(file) !== to && to !== 'shared' && to !== 'service.ts' && !entries(to).includes(target)
+        return moduleOf(file) !== to && to !== 'shared' && !to.endsWith('.ts') && !entries(to).includes(target)
       })
       .map(({ file, target }) => `${relative(SRC, file)} → ${relative(SRC, target)}`)
     assert.deepEqual(broken, [])

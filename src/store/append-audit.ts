@@ -52,3 +52,10 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   return value
 }
+
+/** Deletes audit records older than the retention (`audit_retention_days`); returns how many. */
+export async function purgeAudit(store: Store, options: { retentionDays: number; nowMs: number }): Promise<number> {
+  const before = Math.floor(options.nowMs / 1000) - options.retentionDays * 86_400
+  const result = await store.db.deleteFrom('store_audit').where('created_at', '<', before).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

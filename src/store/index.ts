@@ -2,4 +2,4 @@
 export { openStore, pingStore, type Store } from './open-store.ts'
 export { readStoreSetting, writeStoreSetting } from './store-settings.ts'
 export type { StoreTables } from './store-tables.ts'
-export { appendAudit, redact, type AuditRecord } from './append-audit.ts'
+export { appendAudit, purgeAudit, redact, type AuditRecord } from './append-audit.ts'
