@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
@@ -6,8 +8,12 @@ import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { KeyState, MoopanelMetrics, type MoopanelDeps } from './moopanel/index.ts'
+import { CallbackPacer, KeyState, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
+import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
+
+/** The service's version, for the callbacks' User-Agent. */
+const VERSION = '0.1.0'
 
 /** A running (or ready to listen) service and how to stop it. */
 export interface Service {
@@ -54,6 +60,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       ownsConnection: stateTarget.driver !== 'pglite',
     })
     const nowMs = setup.nowMs ?? Date.now
+    let closing: Promise<void> | undefined
     const keys = new KeyState(store, nowMs)
     await keys.applyConfig({ apiKey: config.api_key, apiEnabled: config.api_enabled })
     const registry = new Registry()
@@ -75,7 +82,10 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         maxBodyBytes: config.max_body_bytes,
         timezone: config.timezone ?? null,
         exposeSecretSettings: config.expose_secret_settings,
+        queueMaxPending: config.queue_max_pending,
+        idempotencyWindowS: config.idempotency_window_s,
       },
+      shuttingDown: () => closing !== undefined,
     }
     const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
     const opened = store
@@ -89,7 +99,23 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       registry,
       ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
     })
-    let closing: Promise<void> | undefined
+    const worker = createWorker({
+      store: opened,
+      registry: moopanelJobRegistry({
+        moodle,
+        store: opened,
+        callbackTarget: () => ({ apiKey: config.api_key ?? null, moopanelUrl: config.moopanel_url ?? null }),
+        callbackMaxAgeS: config.callback_max_age_s,
+        pacer: new CallbackPacer(config.callback_rate_per_minute, nowMs),
+        userAgent: `moodle-bridge/${VERSION}`,
+      }),
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      concurrency: config.job_concurrency,
+      pollMs: 200,
+      nowMs,
+      log: app.log,
+    })
+    worker.start()
     return {
       app,
       ops,
@@ -108,6 +134,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         (closing ??= (async () => {
           stopHousekeeping()
           await app.close()
+          await worker.stop({ timeoutMs: 10_000 })
           await ops.close()
           await opened.close()
           await moodle.close()

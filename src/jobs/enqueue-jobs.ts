@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Store, StoreTables } from '../store/index.ts'
 import type { NewJob } from './define-job.ts'
 import { DEFAULT_IDEMPOTENCY_WINDOW_S, idempotencyKeyHash, replayableIds } from './find-idempotent-jobs.ts'
@@ -11,12 +11,16 @@ export interface EnqueueOptions {
   idempotencyKey?: string
   /** Replay window in seconds (default 900). */
   windowS?: number
+  /** The answer to record with the key, built from the new ids; replays return it verbatim. */
+  response?: (ids: number[]) => string
 }
 
 /** The ids of the jobs, in input order; `replayed` when they were created by an earlier call. */
 export interface EnqueueResult {
   ids: number[]
   replayed: boolean
+  /** The recorded answer (the earlier one for a replay), when one was given. */
+  response: string | null
 }
 
 const PG_CHUNK = 500
@@ -34,9 +38,9 @@ export async function enqueueJobs(store: Store, jobs: ReadonlyArray<NewJob>, opt
   const keyHash = options.idempotencyKey === undefined ? null : idempotencyKeyHash(options.idempotencyKey)
   if (keyHash) {
     const earlier = await replayableIds(store.db, keyHash, nowMs, windowS, false)
-    if (earlier) return { ids: earlier, replayed: true }
+    if (earlier) return { ids: earlier, replayed: true, response: await recordedResponse(store.db, keyHash) }
   }
-  if (jobs.length === 0) return { ids: [], replayed: false }
+  if (jobs.length === 0) return { ids: [], replayed: false, response: null }
   // The record row must exist before it can be locked: insert an empty one if absent (a no-op
   // otherwise, on both families), then lock it inside the transaction.
   if (keyHash) await reserveKey(store, keyHash)
@@ -46,18 +50,28 @@ export async function enqueueJobs(store: Store, jobs: ReadonlyArray<NewJob>, opt
     .execute(async (trx) => {
       if (keyHash) {
         const earlier = await replayableIds(trx, keyHash, nowMs, windowS, true)
-        if (earlier) return { ids: earlier, replayed: true }
+        if (earlier) return { ids: earlier, replayed: true, response: await recordedResponse(trx, keyHash) }
       }
       const ids = await insertJobs(trx, store.family, jobs, nowMs)
+      const response = options.response ? options.response(ids) : null
       if (keyHash) {
-        await trx.updateTable('store_idempotency').set({ job_ids: ids.join(','), created_at_ms: nowMs }).where('key_hash', '=', keyHash).execute()
+        await trx
+          .updateTable('store_idempotency')
+          .set({ job_ids: ids.join(','), response, created_at_ms: nowMs })
+          .where('key_hash', '=', keyHash)
+          .execute()
       }
-      return { ids, replayed: false }
+      return { ids, replayed: false, response }
     })
 }
 
+async function recordedResponse(db: Kysely<StoreTables>, keyHash: string): Promise<string | null> {
+  const row = await db.selectFrom('store_idempotency').select('response').where('key_hash', '=', keyHash).executeTakeFirst()
+  return row?.response ?? null
+}
+
 async function reserveKey(store: Store, keyHash: string): Promise<void> {
-  const insert = store.db.insertInto('store_idempotency').values({ key_hash: keyHash, job_ids: '', created_at_ms: 0 })
+  const insert = store.db.insertInto('store_idempotency').values({ key_hash: keyHash, job_ids: '', response: null, created_at_ms: 0 })
   await (store.family === 'postgres'
     ? insert.onConflict((oc) => oc.column('key_hash').doNothing())
     : insert.onDuplicateKeyUpdate((eb) => ({ key_hash: eb.ref('key_hash') }))

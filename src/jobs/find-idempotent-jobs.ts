@@ -21,6 +21,19 @@ export async function findIdempotentJobs(store: Store, key: string, options: { n
   return replayableIds(store.db, idempotencyKeyHash(key), options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
 }
 
+/** The early lookup with the recorded answer: `{ ids, response }` when a replay applies, else null. */
+export async function findReplay(
+  store: Store,
+  key: string,
+  options: { nowMs: number; windowS?: number },
+): Promise<{ ids: number[]; response: string | null } | null> {
+  const keyHash = idempotencyKeyHash(key)
+  const ids = await replayableIds(store.db, keyHash, options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
+  if (!ids) return null
+  const row = await store.db.selectFrom('store_idempotency').select('response').where('key_hash', '=', keyHash).executeTakeFirst()
+  return { ids, response: row?.response ?? null }
+}
+
 /** Shared by the lookup and by `enqueueJobs` (which locks the record row first). */
 export async function replayableIds(
   db: Kysely<StoreTables>,

@@ -45,3 +45,13 @@ function toSummary(row: { id: number | string; type: string; state: string; outc
     payload: row.payload,
   }
 }
+
+/** How many jobs are not finished (for the queue's refusal rule, moopanel-api.md §5.3). */
+export async function countUnfinishedJobs(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('store_jobs')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('state', '<>', 'finished')
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}

@@ -14,7 +14,7 @@
  * leases with a cross-process lock row and an idempotency record written in the same transaction
  * as the jobs; the engine needed for that is a few hundred lines of portable SQL through Kysely.
  */
-export { findJob, listUnfinishedJobs, type JobSummary, type JobState } from './find-job.ts'
+export { countUnfinishedJobs, findJob, listUnfinishedJobs, type JobSummary, type JobState } from './find-job.ts'
 export {
   defineJob,
   silentLogger,
@@ -30,7 +30,7 @@ export { createJobRegistry, type JobRegistry } from './create-job-registry.ts'
 export { RetryableError } from './retryable-error.ts'
 export { retryDelayMs, DEFAULT_BACKOFF, type Backoff } from './retry-delay.ts'
 export { enqueueJobs, type EnqueueOptions, type EnqueueResult } from './enqueue-jobs.ts'
-export { findIdempotentJobs, idempotencyKeyHash, DEFAULT_IDEMPOTENCY_WINDOW_S } from './find-idempotent-jobs.ts'
+export { findIdempotentJobs, findReplay, idempotencyKeyHash, DEFAULT_IDEMPOTENCY_WINDOW_S } from './find-idempotent-jobs.ts'
 export { claimNextJob, type ClaimedJob, type ClaimOptions, type JobLease } from './claim-next-job.ts'
 export { renewLease } from './renew-lease.ts'
 export { completeJob } from './complete-job.ts'

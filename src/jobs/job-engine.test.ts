@@ -310,7 +310,7 @@ for (const database of databases) {
       const first = await enqueueJobs(store!, [job, job], { nowMs: 1_000_000, idempotencyKey: key, windowS: 900 })
       assert.equal(first.replayed, false)
       const again = await enqueueJobs(store!, [job, job], { nowMs: 1_000_000 + 899_000, idempotencyKey: key, windowS: 900 })
-      assert.deepEqual(again, { ids: first.ids, replayed: true })
+      assert.deepEqual(again, { ids: first.ids, replayed: true, response: null })
       assert.deepEqual(await findIdempotentJobs(store!, key, { nowMs: 1_000_500, windowS: 900 }), first.ids)
       assert.equal(await countJobs(store!), 2)
       const later = await enqueueJobs(store!, [job, job], { nowMs: 1_000_000 + 901_000, idempotencyKey: key, windowS: 900 })

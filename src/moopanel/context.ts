@@ -13,6 +13,8 @@ export interface MoopanelDeps {
   options: MoopanelOptions
   nowMs: () => number
   metrics?: MoopanelMetrics
+  /** True once shutdown began: new asynchronous work is refused (503). */
+  shuttingDown?: () => boolean
 }
 
 /** The management API's slice of the configuration. */
@@ -24,11 +26,15 @@ export interface MoopanelOptions {
   /** IANA zone for GET /api_key_status; null = Moodle's zone, else the host's. */
   timezone: string | null
   exposeSecretSettings: boolean
+  queueMaxPending: number
+  idempotencyWindowS: number
 }
 
 /** One authenticated, routed request. */
 export interface EndpointContext {
   method: string
+  /** The endpoint name (first segment after server.php). */
+  endpoint: string
   subPath: string
   query: Map<string, string>
   /** The `data` object of the body (POST, PUT, DELETE); `{}` otherwise. */

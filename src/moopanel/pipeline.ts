@@ -87,7 +87,7 @@ export function createPipeline(deps: MoopanelDeps) {
       trace.payload = redact(payload)
     }
     const query = parseQuery(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1))
-    return dispatch(endpoint, { method, subPath, query, payload, deps, log: request.log })
+    return dispatch(endpoint, { method, endpoint, subPath, query, payload, deps, log: request.log })
   }
 
   /** Runs the pipeline and writes the reply; unexpected failures become a 500 with the request id. */

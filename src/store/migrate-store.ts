@@ -69,6 +69,7 @@ export async function migrateStore(store: Store): Promise<void> {
   await sql`CREATE TABLE IF NOT EXISTS ${t('idempotency')} (
     key_hash CHAR(64) NOT NULL PRIMARY KEY,
     job_ids ${text} NOT NULL,
+    response ${text},
     created_at_ms BIGINT NOT NULL
     ${inline([mysqlIndex('idempotency_created_ix', ['created_at_ms'])])}) ${tail}`.execute(store.db)
   await index('idempotency_created_ix', 'idempotency', ['created_at_ms'])

@@ -38,6 +38,8 @@ export interface StoreTables {
     key_hash: string
     /** Comma-separated job ids; empty while the key is reserved but unused. */
     job_ids: string
+    /** The answer given to the request that created the jobs, replayed verbatim (§5.3). */
+    response: string | null
     created_at_ms: number | string
   }
   store_audit: {

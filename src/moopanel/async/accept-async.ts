@@ -1,0 +1,52 @@
+import { countUnfinishedJobs, enqueueJobs, findReplay, type NewJob } from '../../jobs/index.ts'
+import { readCoreSettings } from '../../moodle/index.ts'
+import { errorReply, type EndpointContext, type Reply } from '../context.ts'
+import { RAW_JSON } from '../raw-json.ts'
+import { requestKey } from './request-key.ts'
+
+/** What an asynchronous endpoint decided after validating its request. */
+export type AsyncPlan =
+  | { kind: 'error'; reply: Reply }
+  | { kind: 'jobs'; jobs: NewJob[]; respond: (ids: number[]) => object }
+
+const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
+
+/**
+ * The acceptance order of moopanel-api.md §5.3: idempotency lookup (a replay answers at once with
+ * the recorded body and `X-Idempotent-Replay: true`), then the endpoint's validation, then the
+ * refusal check, then the jobs and the idempotency record in one transaction, then 200.
+ */
+export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<AsyncPlan>): Promise<Reply> {
+  const { store } = ctx.deps
+  const key = requestKey(ctx.method, ctxEndpoint(ctx), ctx.subPath, ctx.method === 'GET' ? ctx.query : ctx.payload)
+  const windowS = ctx.deps.options.idempotencyWindowS
+  const earlier = await findReplay(store, key, { nowMs: ctx.deps.nowMs(), windowS })
+  if (earlier?.response) return replay(earlier.response)
+  const decided = await plan()
+  if (decided.kind === 'error') return decided.reply
+  if (await refused(ctx)) return REFUSED
+  const result = await enqueueJobs(store, decided.jobs, {
+    nowMs: ctx.deps.nowMs(),
+    idempotencyKey: key,
+    windowS,
+    response: (ids) => JSON.stringify(decided.respond(ids)),
+  })
+  if (result.replayed && result.response) return replay(result.response)
+  return { status: 200, body: { [RAW_JSON]: result.response ?? JSON.stringify(decided.respond([])) } }
+}
+
+function replay(response: string): Reply {
+  return { status: 200, body: { [RAW_JSON]: response }, headers: { 'x-idempotent-replay': 'true' } }
+}
+
+function ctxEndpoint(ctx: EndpointContext): string {
+  return ctx.endpoint
+}
+
+/** The queue refuses work (§5.3): too many unfinished jobs, an upgrade running, or shutting down. */
+async function refused(ctx: EndpointContext): Promise<boolean> {
+  if (ctx.deps.shuttingDown?.()) return true
+  if ((await countUnfinishedJobs(ctx.deps.store)) >= ctx.deps.options.queueMaxPending) return true
+  const upgrade = Number((await readCoreSettings(ctx.deps.moodle, ['upgraderunning'])).get('upgraderunning') ?? 0)
+  return upgrade * 1000 > ctx.deps.nowMs()
+}

@@ -1,0 +1,61 @@
+import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { deleteBackupFile } from '../../moodle/index.ts'
+import { deletionFinishedBody } from '../callbacks/callback-bodies.ts'
+import type { MoopanelJobDeps } from './job-deps.ts'
+import { requestCallback } from './send-callback.ts'
+
+/** One backup file to delete (moopanel-api.md §5.12), with the ids MooPanel sent. */
+export interface DeleteBackupPayload {
+  instanceId: number
+  userId: number | null
+  backupResultId: number
+  link: string
+}
+
+const NAME = 'backup_course_delete'
+const MAX_ATTEMPTS = 3
+
+/** The job row of one deletion (what DELETE /backups enqueues). */
+export function deleteBackupRequest(payload: DeleteBackupPayload): NewJob {
+  return { type: NAME, payload, moodleChanging: false, maxAttempts: MAX_ATTEMPTS }
+}
+
+const MESSAGES = {
+  deleted: 'Backup deleted successfully.',
+  absent: 'Backup file does not exist.',
+  failed: 'Backup not deleted.',
+  invalid: 'Invalid backup link.',
+} as const
+
+/**
+ * `backup_course_delete`: re-checks the link rule, deletes the file (already absent counts as
+ * deleted), then reports by callback (§6.4); the job stays in `reporting` until that is settled.
+ * Idempotent: a re-run finds the file absent and the callback already queued.
+ */
+export function deleteBackupJob(deps: MoopanelJobDeps): JobDefinition<DeleteBackupPayload> {
+  return defineJob<DeleteBackupPayload>({
+    name: NAME,
+    moodleChanging: false,
+    maxAttempts: MAX_ATTEMPTS,
+    reports: true,
+    async run({ job, payload, nowMs }) {
+      const result = await deleteBackupFile(deps.moodle, payload.link)
+      const status = result === 'deleted' || result === 'absent'
+      const message = MESSAGES[result]
+      const body = deletionFinishedBody({ status, userId: payload.userId, backupResultId: payload.backupResultId, message })
+      await requestCallback(
+        deps,
+        {
+          kind: 'deletion_finished',
+          instanceId: payload.instanceId,
+          body: JSON.stringify(body),
+          jobId: job.id,
+          outcome: status ? 'success' : 'failure',
+          summary: status ? null : message,
+        },
+        nowMs(),
+      )
+      return { status, message }
+    },
+  })
+}
