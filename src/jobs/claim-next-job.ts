@@ -1,4 +1,5 @@
-import type { Store } from '../store/index.ts'
+import type { ExpressionBuilder } from 'kysely'
+import type { Store, StoreTables } from '../store/index.ts'
 import { takeSiteLock } from './site-lock.ts'
 import { toNumber } from './to-number.ts'
 
@@ -9,6 +10,12 @@ export interface JobLease {
   /** The attempt number this lease was claimed for. */
   attempt: number
   moodleChanging: boolean
+}
+
+/** The condition "this attempt still holds its lease": the row is running, for this owner and attempt. */
+export function leaseHeld(lease: JobLease) {
+  return (eb: ExpressionBuilder<StoreTables, 'store_jobs'>) =>
+    eb.and([eb('id', '=', lease.id), eb('lease_owner', '=', lease.owner), eb('attempts', '=', lease.attempt), eb('state', '=', 'running')])
 }
 
 /** A job claimed by a worker, with its lease. */

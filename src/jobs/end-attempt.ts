@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.ts'
-import type { JobLease } from './claim-next-job.ts'
+import { leaseHeld, type JobLease } from './claim-next-job.ts'
 import { releaseSiteLock } from './site-lock.ts'
 
 /** Column values that end an attempt. */
@@ -31,10 +31,7 @@ export async function endAttempt(store: Store, lease: JobLease, end: AttemptEnd,
         ...(end.runAfterMs === undefined ? {} : { run_after_ms: end.runAfterMs }),
         ...(end.state === 'finished' ? { finished_at_ms: nowMs } : {}),
       })
-      .where('id', '=', lease.id)
-      .where('lease_owner', '=', lease.owner)
-      .where('attempts', '=', lease.attempt)
-      .where('state', '=', 'running')
+      .where(leaseHeld(lease))
       .executeTakeFirst()
     const held = Number(result.numUpdatedRows) === 1
     if (held && lease.moodleChanging) await releaseSiteLock(trx, lease.id)

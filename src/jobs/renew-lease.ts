@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.ts'
-import type { JobLease } from './claim-next-job.ts'
+import { leaseHeld, type JobLease } from './claim-next-job.ts'
 import { renewSiteLock } from './site-lock.ts'
 
 /**
@@ -12,10 +12,7 @@ export async function renewLease(store: Store, lease: JobLease, options: { nowMs
     const result = await trx
       .updateTable('store_jobs')
       .set({ lease_until_ms: untilMs, updated_at_ms: options.nowMs })
-      .where('id', '=', lease.id)
-      .where('lease_owner', '=', lease.owner)
-      .where('attempts', '=', lease.attempt)
-      .where('state', '=', 'running')
+      .where(leaseHeld(lease))
       .executeTakeFirst()
     const held = Number(result.numUpdatedRows) === 1
     if (held && lease.moodleChanging) await renewSiteLock(trx, lease.id, untilMs)

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
 import { parseConfig, type Config } from '../../src/config/index.ts'
 import { createService, type Service } from '../../src/service.ts'
-import { fixturePath, testEnv } from './test-env.ts'
+import { fixturePath, pgAdmin, testEnv } from './test-env.ts'
 
 /** The key the tests configure (the dump's own 20-character key is below the 32-character minimum). */
 export const TEST_KEY = 'test-key-0123456789abcdefghijklmnopqrstuvwxyz'
@@ -87,15 +86,7 @@ export async function startFixtureService(db: FixtureDb, options: Record<string,
 /** An empty PostgreSQL database on the test server; `drop()` removes it. */
 export async function createScratchPgDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const env = testEnv()
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: env.pgAdminUrl })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
+  const admin = pgAdmin
   await admin(`CREATE DATABASE "${name}"`)
   const url = new URL(env.pgAdminUrl)
   url.pathname = `/${name}`

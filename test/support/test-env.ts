@@ -85,19 +85,22 @@ function copyName(name: string): string {
   return `${base}_${process.pid}_${++copies}`
 }
 
+/** Runs one statement on the test server's `postgres` database (CREATE/DROP DATABASE). */
+export async function pgAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testEnv().pgAdminUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
 /** Creates a PostgreSQL database from the `moodle_pg` template; `drop()` removes it (closing open connections). */
 export async function createPgCopy(name: string): Promise<DbCopy> {
   const env = testEnv()
   const db = copyName(name)
-  const admin = async (sql: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: env.pgAdminUrl })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
+  const admin = pgAdmin
   await admin(`CREATE DATABASE "${db}" TEMPLATE "${env.pgTemplate}"`)
   const url = new URL(env.pgAdminUrl)
   url.pathname = `/${db}`
