@@ -22,6 +22,8 @@ export interface Service {
   ops: FastifyInstance
   /** Starts both listeners (the ops one unless `ops_listen` is `off`); returns their addresses. */
   listen(): Promise<{ api: string; ops: string | null }>
+  /** Starts only the operations listener (null when `ops_listen` is `off`). */
+  listenOps(): Promise<string | null>
   moodle: Moodle
   store: Store
   keys: KeyState
@@ -30,6 +32,8 @@ export interface Service {
 
 /** What start-up needs besides the configuration: a database given directly (demo). */
 export interface ServiceSetup {
+  /** `bin/moodle-bridge worker`: run workers whatever `job_workers` says (the API is not served). */
+  workerOnly?: boolean
   database?: { target: DatabaseTarget; prefix: string; wwwroot: string; dataroot?: string }
   dirroot?: string
   nowMs?: () => number
@@ -115,17 +119,17 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       nowMs,
       log: app.log,
     })
-    worker.start()
+    if (config.job_workers === 'in-process' || setup.workerOnly) worker.start()
+    const listenOps = async () => {
+      if (config.ops_listen === 'off') return null
+      const at = config.ops_listen.lastIndexOf(':')
+      return ops.listen({ host: config.ops_listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(config.ops_listen.slice(at + 1)) })
+    }
     return {
       app,
       ops,
-      listen: async () => {
-        const api = await app.listen({ host: config.host, port: config.port })
-        if (config.ops_listen === 'off') return { api, ops: null }
-        const at = config.ops_listen.lastIndexOf(':')
-        const host = config.ops_listen.slice(0, at).replace(/^\[|\]$/g, '')
-        return { api, ops: await ops.listen({ host, port: Number(config.ops_listen.slice(at + 1)) }) }
-      },
+      listen: async () => ({ api: await app.listen({ host: config.host, port: config.port }), ops: await listenOps() }),
+      listenOps,
       moodle,
       store: opened,
       keys,

@@ -4,6 +4,7 @@ import { describeOptions } from '../config/index.ts'
 // Commands are loaded on use, so `serve` never loads the embedded engine and `--help` stays fast.
 const serveCommand = async (flags: object) => (await import('./serve.ts')).serveCommand(flags)
 const demoCommand = async (flags: object) => (await import('./demo.ts')).demoCommand(flags)
+const workerCommand = async (flags: object) => (await import('./worker.ts')).workerCommand(flags)
 const doctorCommand = async (flags: object) => (await import('./doctor.ts')).doctorCommand(flags)
 const setKeyCommand = async (flags: object) => (await import('./moopanel-key.ts')).setKeyCommand(flags)
 const switchCommand = async (flags: object, enabled: boolean) => (await import('./moopanel-key.ts')).switchCommand(flags, enabled)
@@ -37,6 +38,14 @@ program
   .option('--users <n>', 'number of generated users (default 500)')
   .option('--config <file>', 'configuration file (YAML or JSON)')
   .action(demoCommand)
+
+program
+  .command('worker')
+  .description('run job workers alone, sharing the queue in the service store (API processes: job_workers off)')
+  .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
+  .option('--state-url <url>', "database URL of the service's own store (default: Moodle's database)")
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .action(workerCommand)
 
 program
   .command('doctor')

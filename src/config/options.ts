@@ -112,6 +112,10 @@ export const OPTIONS = {
   idempotency_window_s: { schema: int(0).default(900), doc: 'Idempotency window of asynchronous requests' },
   queue_max_pending: { schema: int(1).default(500), doc: 'Unfinished jobs before new work is refused' },
   job_concurrency: { schema: int(1).default(2), doc: 'Parallel non-Moodle-changing jobs' },
+  job_workers: {
+    schema: z.enum(['in-process', 'off']).default('in-process'),
+    doc: "Run job workers inside the API process, or leave jobs to `bin/moodle-bridge worker` processes",
+  },
   job_retention_days: { schema: int(1).default(90), doc: 'Days finished jobs are kept' },
   callback_max_age_s: { schema: int(1).default(86400), doc: 'How long callbacks are retried' },
   callback_rate_per_minute: { schema: int(1).default(30), doc: 'Callback requests per minute at most' },

@@ -14,6 +14,8 @@ export type FixtureDb = 'pgsql' | 'mariadb' | 'pglite'
 export interface FixtureService {
   service: Service
   db: FixtureDb
+  /** The scratch database of the service's store. */
+  stateUrl: string
   /** GET (or another method) on the API with the test key. */
   api(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string; key?: string | null; remoteAddress?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string; json: any }>
   close(): Promise<void>
@@ -58,6 +60,7 @@ export async function startFixtureService(db: FixtureDb, options: Record<string,
   return {
     service,
     db,
+    stateUrl: state.url,
     async api(path, init = {}) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) }
       if (init.key !== null) headers['x-api-key'] = init.key ?? TEST_KEY

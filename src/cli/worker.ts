@@ -1,0 +1,19 @@
+import { createService } from '../service.ts'
+import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
+
+/**
+ * `worker`: runs job workers alone (for other machines or processes), sharing the queue in the
+ * service's store; serves only the operations listener. API processes then run with
+ * `job_workers: off`.
+ */
+export async function workerCommand(flags: CommonFlags): Promise<void> {
+  try {
+    const config = await configFrom(flags)
+    const service = await createService(config, { workerOnly: true })
+    onShutdown(service.close)
+    const ops = await service.listenOps()
+    service.app.log.info({ ops }, 'job worker running')
+  } catch (error) {
+    fail(error)
+  }
+}
