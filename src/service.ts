@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
@@ -112,6 +112,11 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         callbackMaxAgeS: config.callback_max_age_s,
         pacer: new CallbackPacer(config.callback_rate_per_minute, nowMs),
         userAgent: `moodle-bridge/${VERSION}`,
+        code: {
+          phpBinary: config.php_binary,
+          stagingDir: config.code_staging_dir ?? defaultStagingDir(moodle),
+          postChangeCommand: config.post_code_change_command ?? null,
+        },
       }),
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       concurrency: config.job_concurrency,

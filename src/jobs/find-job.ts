@@ -11,13 +11,15 @@ export interface JobSummary {
   outcome: 'success' | 'failure' | null
   summary: string | null
   payload: string
+  /** What `run` returned (JSON text), once it succeeded. */
+  result: string | null
 }
 
 /** One job by id, or null when it never existed or was purged. */
 export async function findJob(store: Store, id: number): Promise<JobSummary | null> {
   const row = await store.db
     .selectFrom('store_jobs')
-    .select(['id', 'type', 'state', 'outcome', 'summary', 'payload'])
+    .select(['id', 'type', 'state', 'outcome', 'summary', 'payload', 'result'])
     .where('id', '=', id)
     .executeTakeFirst()
   return row ? toSummary(row) : null
@@ -27,7 +29,7 @@ export async function findJob(store: Store, id: number): Promise<JobSummary | nu
 export async function listUnfinishedJobs(store: Store, type: string): Promise<JobSummary[]> {
   const rows = await store.db
     .selectFrom('store_jobs')
-    .select(['id', 'type', 'state', 'outcome', 'summary', 'payload'])
+    .select(['id', 'type', 'state', 'outcome', 'summary', 'payload', 'result'])
     .where('type', '=', type)
     .where('state', '<>', 'finished')
     .orderBy('id')
@@ -35,7 +37,7 @@ export async function listUnfinishedJobs(store: Store, type: string): Promise<Jo
   return rows.map(toSummary)
 }
 
-function toSummary(row: { id: number | string; type: string; state: string; outcome: string | null; summary: string | null; payload: string }): JobSummary {
+function toSummary(row: { id: number | string; type: string; state: string; outcome: string | null; summary: string | null; payload: string; result: string | null }): JobSummary {
   return {
     id: Number(row.id),
     type: row.type,
@@ -43,6 +45,7 @@ function toSummary(row: { id: number | string; type: string; state: string; outc
     outcome: row.outcome === 'success' || row.outcome === 'failure' ? row.outcome : null,
     summary: row.summary,
     payload: row.payload,
+    result: row.result,
   }
 }
 
@@ -52,6 +55,23 @@ export async function countUnfinishedJobs(store: Store): Promise<number> {
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('state', '<>', 'finished')
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/** Removes a job that has not started yet; false when it already started (or does not exist). */
+export async function cancelQueuedJob(store: Store, id: number): Promise<boolean> {
+  const result = await store.db.deleteFrom('store_jobs').where('id', '=', id).where('state', '=', 'queued').executeTakeFirst()
+  return Number(result.numDeletedRows) === 1
+}
+
+/** Unfinished Moodle-changing jobs (queued, running or retrying). */
+export async function countUnfinishedMoodleChangingJobs(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('store_jobs')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('state', '<>', 'finished')
+    .where('moodle_changing', '=', 1)
     .executeTakeFirst()
   return Number(row?.n ?? 0)
 }

@@ -14,7 +14,15 @@
  * leases with a cross-process lock row and an idempotency record written in the same transaction
  * as the jobs; the engine needed for that is a few hundred lines of portable SQL through Kysely.
  */
-export { countUnfinishedJobs, findJob, listUnfinishedJobs, type JobSummary, type JobState } from './find-job.ts'
+export {
+  cancelQueuedJob,
+  countUnfinishedJobs,
+  countUnfinishedMoodleChangingJobs,
+  findJob,
+  listUnfinishedJobs,
+  type JobSummary,
+  type JobState,
+} from './find-job.ts'
 export {
   defineJob,
   silentLogger,

@@ -299,7 +299,7 @@ for (const database of databases) {
       assert.deepEqual([d.outcome, d.attempts, d.summary], ['failure', 2, 'Cannot download zip file'])
       assert.deepEqual([b.outcome, b.attempts, b.summary], ['failure', 1, 'x'.repeat(255)])
       assert.deepEqual(await findJob(store!, ids[0]!), {
-        id: ids[0], type: 'test.down', state: 'finished', outcome: 'failure', summary: 'Cannot download zip file', payload: '{}',
+        id: ids[0], type: 'test.down', state: 'finished', outcome: 'failure', summary: 'Cannot download zip file', payload: '{}', result: null,
       })
     })
 
@@ -409,7 +409,7 @@ for (const database of databases) {
       await waitFor('both reporting', async () => (await countJobs(store!, 'reporting')) === 2)
       await stopWorkers()
       assert.deepEqual(await findJob(store!, ids[0]!), {
-        id: ids[0], type: 'backup_course', state: 'reporting', outcome: 'success', summary: null, payload: '{"courseid":3}',
+        id: ids[0], type: 'backup_course', state: 'reporting', outcome: 'success', summary: null, payload: '{"courseid":3}', result: '{"course":3}',
       })
       assert.ok(await settleJob(store!, ids[0]!, { nowMs: Date.now() }))
       assert.ok(await settleJob(store!, ids[1]!, { nowMs: Date.now(), outcome: 'failure', summary: 'Callback rejected.' }))

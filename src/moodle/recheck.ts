@@ -1,4 +1,4 @@
-import { burstCacheOf } from '../shared/burst-cache.ts'
+import { burstCacheOf, forgetBurstCaches } from '../shared/burst-cache.ts'
 import type { Moodle } from './moodle.ts'
 
 /**
@@ -9,4 +9,9 @@ import type { Moodle } from './moodle.ts'
  */
 export function recheck<T>(moodle: Moodle, key: string, load: () => Promise<T>, intervalMs = moodle.reuseMs): Promise<T> {
   return burstCacheOf<T>(moodle, `recheck/${key}`, intervalMs, 1).get(key, load)
+}
+
+/** Forgets every rechecked value of a site, so the next reads go to the database. */
+export function forgetRechecked(moodle: Moodle): void {
+  forgetBurstCaches(moodle, 'recheck/')
 }

@@ -64,3 +64,10 @@ export function burstCacheOf<T>(site: object, name: string, ttlMs: number, maxEn
   if (!cache) caches.set(name, (cache = new BurstCache<unknown>(ttlMs, maxEntries)))
   return cache as BurstCache<T>
 }
+
+/** Forgets every burst cache of one site whose name starts with `prefix` (after the site itself changed). */
+export function forgetBurstCaches(site: object, prefix = ''): void {
+  const caches = perSite.get(site)
+  if (!caches) return
+  for (const name of [...caches.keys()]) if (name.startsWith(prefix)) caches.delete(name)
+}

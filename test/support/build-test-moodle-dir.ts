@@ -81,6 +81,13 @@ export async function buildTestMoodleDir(options: BuildTestMoodleDirOptions): Pr
     }),
     'version.php': coreVersionPhp(core),
     'lib/setup.php': SETUP_PHP_STUB,
+    // The CLI scripts a real install has (moodle.md §9); tests run them with test/support/fake-php/php.
+    ...Object.fromEntries(
+      ['upgrade', 'maintenance', 'purge_caches', 'backup', 'restore_backup', 'uninstall_plugins', 'cfg'].map((s) => [
+        `admin/cli/${s}.php`,
+        `<?php\n// Stand-in for Moodle's admin/cli/${s}.php (no PHP here): tests run test/support/fake-php/php.\n`,
+      ]),
+    ),
   })
   await copyFile(join(fixtures, 'components.json'), join(dir, 'lib/components.json'))
   await copyFile(join(fixtures, 'plugins.json'), join(dir, 'lib/plugins.json'))

@@ -2,10 +2,11 @@ import { createJobRegistry, type JobRegistry } from '../../jobs/index.ts'
 import { deleteBackupJob } from './delete-backup.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { sendCallbackJob } from './send-callback.ts'
+import { uninstallPluginJob } from './uninstall-plugin.ts'
 
 export type { MoopanelJobDeps } from './job-deps.ts'
 
 /** The job types of the management API, bound to their dependencies. */
 export function moopanelJobRegistry(deps: MoopanelJobDeps): JobRegistry {
-  return createJobRegistry([deleteBackupJob(deps), sendCallbackJob(deps)])
+  return createJobRegistry([deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps)])
 }

@@ -11,4 +11,6 @@ export interface MoopanelJobDeps {
   callbackMaxAgeS: number
   pacer: CallbackPacer
   userAgent: string
+  /** Code changes: PHP CLI, staging/rollback area, the operator's post-change command. */
+  code: { phpBinary: string; stagingDir: string; postChangeCommand: string | null }
 }

@@ -1,6 +1,7 @@
 import { getPluginInventory, readPluginSettings, type PluginEntry, type PluginInventory } from '../../moodle/index.ts'
 import { errorReply, flag, ok, param, type EndpointContext, type EndpointHandler, type Reply } from '../context.ts'
 import { updateInfo, upgradeLogRow } from '../wire.ts'
+import { uninstallPlugin } from './plugin-uninstall.ts'
 
 const SECRET_NAME = /pass|secret|key|token|salt/i
 const MASK = '********'
@@ -12,7 +13,9 @@ export const plugin: EndpointHandler = async (ctx) => {
   const inventory = await getPluginInventory(ctx.deps.moodle)
   const entry = inventory.byComponent.get(component)
   if (!entry) return errorReply(400, 'Plugin not exist.')
-  if (ctx.method === 'POST') return errorReply(501, 'Not implemented yet.')
+  if (ctx.method === 'POST') {
+    return ctx.subPath === 'uninstall' ? uninstallPlugin(ctx, entry) : errorReply(501, 'Not implemented yet.')
+  }
   return pluginDetails(ctx, inventory, entry)
 }
 

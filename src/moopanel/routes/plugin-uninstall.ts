@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  cancelQueuedJob, countUnfinishedJobs, countUnfinishedMoodleChangingJobs, enqueueJobs, findJob,
+} from '../../jobs/index.ts'
+import type { PluginEntry } from '../../moodle/index.ts'
+import { errorReply, ok, type EndpointContext, type Reply } from '../context.ts'
+import { uninstallRequest } from '../jobs/uninstall-plugin.ts'
+
+const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
+/** The site lock must be had within this time, else 503 (moopanel-api.md §4.10). */
+const LOCK_WAIT_MS = 30_000
+/** The request waits at most this long for the outcome. */
+const OUTCOME_WAIT_MS = 600_000
+const POLL_MS = 200
+
+/**
+ * POST /plugin/uninstall (§4.10), after the two /plugin checks: `confirm` must be JSON true, the
+ * plugin installed and not standard, no Moodle-changing job pending; then a `plugin_uninstall` job
+ * runs under the site lock (by any worker) while the request waits for its outcome.
+ */
+export async function uninstallPlugin(ctx: EndpointContext, plugin: PluginEntry): Promise<Reply> {
+  if (ctx.payload['confirm'] !== true) return errorReply(403, 'Not confirmed.')
+  if (plugin.versionDb === null || plugin.isStandard) return errorReply(400, 'Plugin can not be uninstalled.')
+  const { store } = ctx.deps
+  if (ctx.deps.shuttingDown?.()) return REFUSED
+  if ((await countUnfinishedMoodleChangingJobs(store)) > 0) return REFUSED
+  if ((await countUnfinishedJobs(store)) >= ctx.deps.options.queueMaxPending) return REFUSED
+  const { ids } = await enqueueJobs(store, [uninstallRequest({ component: plugin.component, dir: plugin.disk?.dir ?? null })], {
+    nowMs: ctx.deps.nowMs(),
+  })
+  const id = ids[0]!
+  const started = Date.now()
+  for (;;) {
+    const job = await findJob(store, id)
+    if (!job) return errorReply(400, 'Plugin can not be uninstalled.')
+    if (job.state === 'queued' && Date.now() - started > LOCK_WAIT_MS && (await cancelQueuedJob(store, id))) return REFUSED
+    if (job.state === 'finished') {
+      const result = parseResult(job.result)
+      if (job.outcome !== 'success' || !result) return errorReply(400, 'Plugin can not be uninstalled.')
+      if (!result.uninstalled) return errorReply(400, 'Plugin can not be uninstalled.')
+      return ok({ uninstalled: true, removed: result.removed })
+    }
+    if (Date.now() - started > OUTCOME_WAIT_MS) return errorReply(400, 'Plugin can not be uninstalled.')
+    await sleep(POLL_MS)
+  }
+}
+
+function parseResult(text: string | null): { uninstalled: boolean; removed: boolean } | null {
+  try {
+    const r = JSON.parse(text ?? 'null') as { uninstalled?: unknown; removed?: unknown } | null
+    return r ? { uninstalled: r.uninstalled === true, removed: r.removed === true } : null
+  } catch {
+    return null
+  }
+}
