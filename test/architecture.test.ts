@@ -18,7 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   store: ['shared'],
   jobs: ['shared', 'store'],
   packages: ['shared'],
-  moopanel: ['moodle', 'jobs', 'store', 'shared'],
+  moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   http: ['moopanel', 'shared'],
   cli: ['config', 'moodle', 'moopanel', 'store', 'shared', 'service.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'store', 'jobs', 'shared', 'housekeeping.ts'],

@@ -1,6 +1,7 @@
 import { errorReply, type EndpointContext, type EndpointHandler, type Reply } from './context.ts'
 import { getApiKeyStatus, postApiKeyStatus } from './routes/api-key-status.ts'
 import { backupsInProgress } from './routes/backups.ts'
+import { createBackups } from './routes/backups-create.ts'
 import { deleteBackups } from './routes/backups-delete.ts'
 import { courses } from './routes/courses.ts'
 import { moodleCore } from './routes/moodle-core.ts'
@@ -26,7 +27,7 @@ const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>
   admin_presets: { GET: notImplemented },
   tasks: { GET: tasksCheck },
   courses: { GET: courses },
-  backups: { GET: backupsInProgress, POST: notImplemented, PUT: notImplemented, DELETE: deleteBackups },
+  backups: { GET: backupsInProgress, POST: createBackups, PUT: notImplemented, DELETE: deleteBackups },
 }
 
 async function pluginsPost(ctx: EndpointContext): Promise<Reply> {

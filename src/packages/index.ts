@@ -26,3 +26,4 @@ export {
   type PluginVersionFacts,
   type ReadPluginVersion,
 } from './inspect-plugin-package.ts'
+export { writeEncryptedZip } from './write-encrypted-zip.ts'

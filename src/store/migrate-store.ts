@@ -65,6 +65,11 @@ export async function migrateStore(store: Store): Promise<void> {
     : sql`INSERT IGNORE INTO ${t('locks')} (name) VALUES ('site')`
   ).execute(store.db)
 
+  // Per course, the start of its last successful automatic backup (moopanel-api.md §5.10).
+  await sql`CREATE TABLE IF NOT EXISTS ${t('course_backups')} (
+    course_id BIGINT NOT NULL PRIMARY KEY,
+    last_auto_backup_at BIGINT NOT NULL) ${tail}`.execute(store.db)
+
   // One row per idempotency key (SHA-256 hex); job_ids is a comma-separated list.
   await sql`CREATE TABLE IF NOT EXISTS ${t('idempotency')} (
     key_hash CHAR(64) NOT NULL PRIMARY KEY,

@@ -42,6 +42,7 @@ export interface StoreTables {
     response: string | null
     created_at_ms: number | string
   }
+  store_course_backups: { course_id: number | string; last_auto_backup_at: number | string }
   store_audit: {
     id: Generated<number | string>
     created_at: number | string

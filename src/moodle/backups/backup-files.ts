@@ -35,6 +35,12 @@ export async function resolveBackupFile(moodle: Moodle, link: string): Promise<s
   return file
 }
 
+/** `<dataroot>/moopanel_course_backups`, where backups are stored (`<mode>/<name>.zip`). */
+export function backupFolderOf(moodle: Moodle): string {
+  if (!moodle.dataroot) throw new Error('the dataroot is not known')
+  return join(moodle.dataroot, BACKUP_FOLDER)
+}
+
 /** Deletes a backup file: `deleted`, `absent` (already gone: deleting is idempotent), `failed` or `invalid`. */
 export async function deleteBackupFile(moodle: Moodle, link: string): Promise<'deleted' | 'absent' | 'failed' | 'invalid'> {
   const file = await resolveBackupFile(moodle, link)

@@ -21,7 +21,10 @@ export interface UserTable {
   middlename: string | null; alternatename: string | null; moodlenetprofile: string | null
 }
 
-export interface CourseTable { id: Num; category: Num; fullname: string; shortname: string; sortorder: Num; visible: Num }
+export interface CourseTable {
+  id: Num; category: Num; fullname: string; shortname: string; sortorder: Num; visible: Num; timemodified: Num; cacherev: Num
+}
+export interface GradeItemsTable { id: Num; courseid: Num | null; timemodified: Num | null }
 export interface CourseCategoriesTable {
   id: Num; name: string; parent: Num; sortorder: Num; path: string; depth: Num; visible: Num
 }
@@ -42,6 +45,7 @@ export interface MoodleTables {
   mdl_config_plugins: ConfigPluginsTable
   mdl_user: UserTable
   mdl_course: CourseTable
+  mdl_grade_items: GradeItemsTable
   mdl_course_categories: CourseCategoriesTable
   mdl_context: ContextTable
   mdl_upgrade_log: UpgradeLogTable

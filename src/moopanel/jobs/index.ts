@@ -1,4 +1,5 @@
 import { createJobRegistry, type JobRegistry } from '../../jobs/index.ts'
+import { createBackupJob } from './create-backup.ts'
 import { deleteBackupJob } from './delete-backup.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { sendCallbackJob } from './send-callback.ts'
@@ -8,5 +9,5 @@ export type { MoopanelJobDeps } from './job-deps.ts'
 
 /** The job types of the management API, bound to their dependencies. */
 export function moopanelJobRegistry(deps: MoopanelJobDeps): JobRegistry {
-  return createJobRegistry([deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps)])
+  return createJobRegistry([createBackupJob(deps), deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps)])
 }

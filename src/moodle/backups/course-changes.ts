@@ -1,0 +1,22 @@
+import type { Moodle } from '../moodle.ts'
+import { toInt } from '../values.ts'
+
+/**
+ * Per existing course, its change marker (moopanel-api.md §5.10): the largest of the course's
+ * `timemodified`, its `cacherev` (moved by Moodle on every content or structure change) and the
+ * latest `timemodified` of its grade items. Courses that do not exist (or the front page) are absent.
+ */
+export async function readCourseChangeMarkers(moodle: Moodle, courseIds: readonly number[]): Promise<Map<number, number>> {
+  if (courseIds.length === 0) return new Map()
+  const [courses, grades] = await Promise.all([
+    moodle.db.selectFrom('mdl_course').select(['id', 'timemodified', 'cacherev']).where('id', 'in', courseIds).where('category', '<>', 0).execute(),
+    moodle.db
+      .selectFrom('mdl_grade_items')
+      .select((eb) => ['courseid', eb.fn.max('timemodified').as('latest')])
+      .where('courseid', 'in', courseIds)
+      .groupBy('courseid')
+      .execute(),
+  ])
+  const gradeLatest = new Map(grades.map((g) => [toInt(g.courseid), toInt(g.latest)]))
+  return new Map(courses.map((c) => [toInt(c.id), Math.max(toInt(c.timemodified), toInt(c.cacherev), gradeLatest.get(toInt(c.id)) ?? 0)]))
+}
