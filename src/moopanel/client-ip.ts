@@ -45,6 +45,8 @@ export function invalidAddresses(entries: readonly string[]): string[] {
  * `X-Forwarded-For` address that is not itself a trusted proxy (moopanel-api.md §3.4).
  */
 export function clientAddress(peer: string, forwardedFor: string | string[] | undefined, trusted: AddressList): string {
+  // Fast path: a plain IPv4 peer and no proxies to consider needs no parsing.
+  if (trusted.isEmpty && !peer.includes(':')) return peer
   const peerText = canonical(peer)
   if (trusted.isEmpty || !trusted.contains(peerText)) return peerText
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')

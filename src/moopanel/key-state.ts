@@ -41,11 +41,11 @@ export class KeyState {
     await this.reload()
   }
 
-  /** Re-reads the store when the cached values are older than two seconds. */
-  async refresh(): Promise<void> {
-    if (this.nowMs() - this.loadedAt < REFRESH_MS) return
+  /** Re-reads the store when the cached values are older than two seconds (returns nothing when fresh). */
+  refresh(): Promise<void> | undefined {
+    if (this.nowMs() - this.loadedAt < REFRESH_MS) return undefined // fresh: no promise, no extra tick
     this.loading ??= this.reload().finally(() => (this.loading = undefined))
-    await this.loading
+    return this.loading
   }
 
   private async reload(): Promise<void> {

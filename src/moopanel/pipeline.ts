@@ -40,7 +40,8 @@ export function createPipeline(deps: MoopanelDeps) {
     trace.query = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)
     trace.endpoint = routed.endpoint
     trace.audited = BODY_METHODS.has(method) || (method === 'GET' && routed.endpoint === 'admin_presets')
-    await deps.keys.refresh()
+    const refreshing = deps.keys.refresh()
+    if (refreshing) await refreshing
     if (!deps.keys.apiEnabled) return errorReply(423, 'API is disabled.')
     const source = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], trusted)
     trace.source = source
