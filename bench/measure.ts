@@ -3,6 +3,8 @@ import autocannon from 'autocannon'
 /** One autocannon run's figures. */
 export interface Figures {
   name: string
+  /** The bare Fastify run measured right before this one, when there is one (less drift on a shared machine). */
+  baseline?: Figures
   reqPerSec: number
   p50: number
   p99: number
@@ -22,7 +24,7 @@ export async function measure(name: string, url: string, headers: Record<string,
   }
 }
 
-/** Prints a table of figures with the ratio of each row to the baseline. */
+/** Prints a table of figures with the ratio of each row to its own baseline run, else to `baseline`. */
 export function printTable(rows: Figures[], baseline: Figures, targets: Map<string, string>): void {
   const head = ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'errors', 'target']
   const lines = rows.map((r) => [
@@ -30,7 +32,7 @@ export function printTable(rows: Figures[], baseline: Figures, targets: Map<stri
     r.reqPerSec.toFixed(0),
     r.p50.toFixed(1),
     r.p99.toFixed(1),
-    `${((r.reqPerSec / baseline.reqPerSec) * 100).toFixed(1)} %`,
+    `${((r.reqPerSec / (r.baseline ?? baseline).reqPerSec) * 100).toFixed(1)} %`,
     String(r.errors),
     targets.get(r.name) ?? '',
   ])
