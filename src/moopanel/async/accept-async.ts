@@ -18,7 +18,7 @@ const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again lat
  */
 export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<AsyncPlan>): Promise<Reply> {
   const { store } = ctx.deps
-  const key = requestKey(ctx.method, ctxEndpoint(ctx), ctx.subPath, ctx.method === 'GET' ? ctx.query : ctx.payload)
+  const key = requestKey(ctx.method, ctx.endpoint, ctx.subPath, ctx.method === 'GET' ? ctx.query : ctx.payload)
   const windowS = ctx.deps.options.idempotencyWindowS
   const earlier = await findReplay(store, key, { nowMs: ctx.deps.nowMs(), windowS })
   if (earlier?.response) return replay(earlier.response)
@@ -37,10 +37,6 @@ export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<Asyn
 
 function replay(response: string): Reply {
   return { status: 200, body: { [RAW_JSON]: response }, headers: { 'x-idempotent-replay': 'true' } }
-}
-
-function ctxEndpoint(ctx: EndpointContext): string {
-  return ctx.endpoint
 }
 
 /** The queue refuses work (§5.3): too many unfinished jobs, an upgrade running, or shutting down. */
