@@ -17,12 +17,14 @@ export interface CreateBackupPayload {
 }
 
 const NAME = 'backup_course'
+/** Moodle script failures are reported, not retried; extra attempts only re-run a job whose worker died (§5.10: start again at step 1). */
+const MAX_ATTEMPTS = 3
 /** Moodle's backup may take hours on a large course (§5.4: 4 h). */
 const BACKUP_TIMEOUT_MS = 4 * 3_600_000
 
 /** The job row of one course backup. */
 export function createBackupRequest(payload: CreateBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, maxAttempts: 1 }
+  return { type: NAME, payload, moodleChanging: false, maxAttempts: MAX_ATTEMPTS }
 }
 
 class BackupFailure extends Error {}
@@ -37,7 +39,7 @@ export function createBackupJob(deps: MoopanelJobDeps): JobDefinition<CreateBack
   return defineJob<CreateBackupPayload>({
     name: NAME,
     moodleChanging: false,
-    maxAttempts: 1,
+    maxAttempts: MAX_ATTEMPTS,
     reports: true,
     timeoutMs: BACKUP_TIMEOUT_MS + 600_000,
     async run({ job, payload, nowMs, signal }) {
