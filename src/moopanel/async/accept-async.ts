@@ -9,7 +9,8 @@ export type AsyncPlan =
   | { kind: 'error'; reply: Reply }
   | { kind: 'jobs'; jobs: NewJob[]; respond: (ids: number[]) => object }
 
-const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
+/** 503 of the §5.3 refusal; MooPanel waits 15 s and retries. */
+export const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
 
 /**
  * The acceptance order of moopanel-api.md §5.3: idempotency lookup (a replay answers at once with
@@ -40,7 +41,7 @@ function replay(response: string): Reply {
 }
 
 /** The queue refuses work (§5.3): too many unfinished jobs, an upgrade running, or shutting down. */
-async function refused(ctx: EndpointContext): Promise<boolean> {
+export async function refused(ctx: EndpointContext): Promise<boolean> {
   if (ctx.deps.shuttingDown?.()) return true
   if ((await countUnfinishedJobs(ctx.deps.store)) >= ctx.deps.options.queueMaxPending) return true
   const upgrade = Number((await readCoreSettings(ctx.deps.moodle, ['upgraderunning'])).get('upgraderunning') ?? 0)

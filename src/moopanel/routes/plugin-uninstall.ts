@@ -1,12 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  cancelQueuedJob, countUnfinishedJobs, countUnfinishedMoodleChangingJobs, enqueueJobs, findJob,
-} from '../../jobs/index.ts'
+import { cancelQueuedJob, countUnfinishedMoodleChangingJobs, enqueueJobs, findJob } from '../../jobs/index.ts'
 import type { PluginEntry } from '../../moodle/index.ts'
+import { REFUSED, refused } from '../async/accept-async.ts'
 import { errorReply, ok, type EndpointContext, type Reply } from '../context.ts'
 import { uninstallRequest } from '../jobs/uninstall-plugin.ts'
 
-const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
 /** The site lock must be had within this time, else 503 (moopanel-api.md §4.10). */
 const LOCK_WAIT_MS = 30_000
 /** The request waits at most this long for the outcome. */
@@ -22,9 +20,7 @@ export async function uninstallPlugin(ctx: EndpointContext, plugin: PluginEntry)
   if (ctx.payload['confirm'] !== true) return errorReply(403, 'Not confirmed.')
   if (plugin.versionDb === null || plugin.isStandard) return errorReply(400, 'Plugin can not be uninstalled.')
   const { store } = ctx.deps
-  if (ctx.deps.shuttingDown?.()) return REFUSED
-  if ((await countUnfinishedMoodleChangingJobs(store)) > 0) return REFUSED
-  if ((await countUnfinishedJobs(store)) >= ctx.deps.options.queueMaxPending) return REFUSED
+  if ((await countUnfinishedMoodleChangingJobs(store)) > 0 || (await refused(ctx))) return REFUSED
   const { ids } = await enqueueJobs(store, [uninstallRequest({ component: plugin.component, dir: plugin.disk?.dir ?? null })], {
     nowMs: ctx.deps.nowMs(),
   })
