@@ -1,6 +1,6 @@
-import type { ExpressionBuilder } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { Store, StoreTables } from '../store/index.ts'
-import { takeSiteLock } from './site-lock.ts'
+import { LOCK_EXCLUSIVE, LOCK_NONE, LOCK_SHARED, takeSiteLock } from './site-lock.ts'
 import { toNumber } from './to-number.ts'
 
 /** Identifies one attempt of a job: writes are fenced on (id, owner, attempt). */
@@ -23,6 +23,8 @@ export interface ClaimedJob extends JobLease {
   type: string
   /** Parsed from the stored JSON. */
   payload: unknown
+  /** The journal of completed steps recorded by earlier attempts. */
+  journal: Record<string, unknown>
   maxAttempts: number
   requestId: string | null
   createdAtMs: number
@@ -39,16 +41,68 @@ export interface ClaimOptions {
   allowMoodleChanging: boolean
 }
 
-const COLUMNS = ['id', 'type', 'state', 'payload', 'attempts', 'max_attempts', 'moodle_changing', 'request_id', 'created_at_ms'] as const
+const COLUMNS = ['id', 'type', 'state', 'payload', 'attempts', 'max_attempts', 'moodle_changing', 'serial_key', 'journal', 'request_id', 'created_at_ms'] as const
+
+/** What the site lock and the serial keys allow right now. */
+interface LockView {
+  /** A Moodle-changing job holds the site lock (unexpired). */
+  exclusiveHeld: boolean
+  /** Shared holders running under a live lease. */
+  sharedRunning: number
+  /** The first runnable Moodle-changing job: shared jobs queued after it wait for it (null: none). */
+  exclusiveWaitingId: number | null
+  /** Serial keys of jobs running under a live lease. */
+  busyKeys: string[]
+}
+
+type Db = Kysely<StoreTables>
+
+/** The condition "runnable now": queued or retry_wait whose time has come, or running with an expired lease. */
+const runnable = (nowMs: number) => (eb: ExpressionBuilder<StoreTables, 'store_jobs'>) =>
+  eb.or([
+    eb.and([eb('state', 'in', ['queued', 'retry_wait']), eb('run_after_ms', '<=', nowMs)]),
+    eb.and([eb('state', '=', 'running'), eb('lease_until_ms', '<', nowMs)]),
+  ])
+
+async function readLockView(db: Db, nowMs: number, types: ReadonlyArray<string>): Promise<LockView> {
+  const lock = await db.selectFrom('store_locks').select(['owner', 'lease_until_ms']).where('name', '=', 'site').executeTakeFirst()
+  const running = await db
+    .selectFrom('store_jobs')
+    .select(['moodle_changing', 'serial_key'])
+    .where('state', '=', 'running')
+    .where('lease_until_ms', '>=', nowMs)
+    .where((eb) => eb.or([eb('moodle_changing', '=', LOCK_SHARED), eb('serial_key', 'is not', null)]))
+    .execute()
+  const waiting = await db
+    .selectFrom('store_jobs')
+    .select('id')
+    .where('moodle_changing', '=', LOCK_EXCLUSIVE)
+    .where(runnable(nowMs))
+    .where('type', 'in', [...types])
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst()
+  return {
+    exclusiveHeld: lock?.owner != null && toNumber(lock.lease_until_ms ?? 0) >= nowMs,
+    sharedRunning: running.filter((r) => r.moodle_changing === LOCK_SHARED).length,
+    exclusiveWaitingId: waiting === undefined ? null : Number(waiting.id),
+    busyKeys: [...new Set(running.map((r) => r.serial_key).filter((k): k is string => k !== null))],
+  }
+}
 
 /**
  * Claims the lowest-id runnable job, or returns null: a `queued` or `retry_wait` job whose
  * `run_after_ms` has come, or a `running` job whose lease expired (its worker died). Runs in one
  * transaction with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL, PGlite, MySQL 8, MariaDB 10.6+),
- * so concurrent claimers never take the same row. A Moodle-changing job is claimed only with the
- * site lock; when the lock is busy it stays queued and the next job that needs no lock is taken.
- * The attempt counter grows on every claim, so a claim past `maxAttempts` (a job whose last
- * attempt's worker died) reaches the caller, which fails it without running.
+ * so concurrent claimers never take the same row.
+ *
+ * The site lock is a read/write lock (moopanel-api.md §5.4): a Moodle-changing job takes it
+ * exclusively (only when no shared holder runs), a shared job (backup, restore, preset) only while
+ * no Moodle-changing job holds it or waits for it ahead of it in id order. Jobs with the same serial key never run at once.
+ * Claims of jobs concerned by these rules lock the site lock row and re-check under it, so two
+ * processes cannot both pass the checks. A job that must wait stays queued and the next job that
+ * may run is taken. The attempt counter grows on every claim, so a claim past `maxAttempts` (a job
+ * whose last attempt's worker died) reaches the caller, which fails it without running.
  */
 export async function claimNextJob(store: Store, owner: string, options: ClaimOptions): Promise<ClaimedJob | null> {
   const { nowMs, leaseMs, types } = options
@@ -58,27 +112,41 @@ export async function claimNextJob(store: Store, owner: string, options: ClaimOp
     .transaction()
     .setIsolationLevel('read committed')
     .execute(async (trx) => {
-      const candidate = (withoutLock: boolean) =>
+      let view = await readLockView(trx, nowMs, types)
+      const candidate = (excludeExclusive: boolean) =>
         trx
           .selectFrom('store_jobs')
           .select(COLUMNS)
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('state', 'in', ['queued', 'retry_wait']), eb('run_after_ms', '<=', nowMs)]),
-              eb.and([eb('state', '=', 'running'), eb('lease_until_ms', '<', nowMs)]),
-            ]),
-          )
+          .where(runnable(nowMs))
           .where('type', 'in', [...types])
-          .$if(withoutLock, (qb) => qb.where('moodle_changing', '=', 0))
+          .$if(excludeExclusive || !options.allowMoodleChanging || view.sharedRunning > 0, (qb) => qb.where('moodle_changing', '!=', LOCK_EXCLUSIVE))
+          .$if(view.exclusiveHeld, (qb) => qb.where('moodle_changing', '!=', LOCK_SHARED))
+          .$if(view.exclusiveWaitingId !== null, (qb) =>
+            qb.where((eb) => eb.or([eb('moodle_changing', '!=', LOCK_SHARED), eb('id', '<', view.exclusiveWaitingId!)])),
+          )
+          .$if(view.busyKeys.length > 0, (qb) =>
+            qb.where((eb) => eb.or([eb('serial_key', 'is', null), eb('serial_key', 'not in', view.busyKeys)])),
+          )
           .orderBy('id')
           .limit(1)
           .forUpdate()
           .skipLocked()
           .executeTakeFirst()
 
-      let row = await candidate(!options.allowMoodleChanging)
-      if (row && row.moodle_changing === 1 && !(await takeSiteLock(trx, row.id, leaseUntilMs, nowMs))) {
-        row = await candidate(true)
+      let row = await candidate(false)
+      if (row && (row.moodle_changing !== LOCK_NONE || row.serial_key !== null)) {
+        // Serialise on the lock row, then check again with what other claimers have committed.
+        await trx.selectFrom('store_locks').select('name').where('name', '=', 'site').forUpdate().execute()
+        view = await readLockView(trx, nowMs, types)
+        const blocked =
+          (row.serial_key !== null && view.busyKeys.includes(row.serial_key)) ||
+          (row.moodle_changing === LOCK_SHARED && (view.exclusiveHeld || sharedMustWait(view, row.id))) ||
+          (row.moodle_changing === LOCK_EXCLUSIVE && (view.sharedRunning > 0 || !(await takeSiteLock(trx, row.id, leaseUntilMs, nowMs))))
+        if (blocked) {
+          if (row.moodle_changing !== LOCK_EXCLUSIVE) return null // try again at the next poll
+          row = await candidate(true)
+          if (row && ((row.moodle_changing === LOCK_SHARED && sharedMustWait(view, row.id)) || (row.serial_key !== null && view.busyKeys.includes(row.serial_key)))) return null
+        }
       }
       if (!row) return null
       const attempt = row.attempts + 1
@@ -91,13 +159,29 @@ export async function claimNextJob(store: Store, owner: string, options: ClaimOp
         id: Number(row.id),
         owner,
         attempt,
-        moodleChanging: row.moodle_changing === 1,
+        moodleChanging: row.moodle_changing === LOCK_EXCLUSIVE,
         type: row.type,
         payload: JSON.parse(row.payload) as unknown,
+        journal: parseJournal(row.journal),
         maxAttempts: row.max_attempts,
         requestId: row.request_id,
         createdAtMs: toNumber(row.created_at_ms),
         leaseUntilMs,
       }
     })
+}
+
+/** A shared job queued after a runnable Moodle-changing job waits for it (§5.4: no new shared holder starts). */
+function sharedMustWait(view: LockView, id: number): boolean {
+  return view.exclusiveWaitingId !== null && id > view.exclusiveWaitingId
+}
+
+function parseJournal(text: string | null): Record<string, unknown> {
+  if (!text) return {}
+  try {
+    const value = JSON.parse(text) as unknown
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
 }

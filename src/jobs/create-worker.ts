@@ -24,6 +24,12 @@ export interface WorkerOptions {
   log?: JobLogger
   /** Jitter source (default `Math.random`). */
   random?: () => number
+  /**
+   * Asked before each claim: while it answers `hold`, only jobs that do not touch Moodle (and the
+   * types it names in `except`) are claimed (moopanel-api.md §5.4: no job starts while Moodle
+   * upgrades or is in CLI maintenance). Errors count as no hold.
+   */
+  gate?: () => Promise<{ hold: boolean; except?: string[] }>
 }
 
 /** A running claim loop. */
@@ -73,7 +79,15 @@ export function createWorker(options: WorkerOptions): Worker {
     })
 
   const claimLoop = async () => {
-    const types = options.registry.names()
+    const allTypes = options.registry.names()
+    const outsideMoodle = allTypes.filter((t) => options.registry.get(t)?.touchesMoodle === false)
+    const typesNow = async () => {
+      const gate = await options.gate?.().catch((error: unknown) => {
+        log.warn({ err: error }, 'job gate check failed')
+        return undefined
+      })
+      return gate?.hold ? [...outsideMoodle, ...(gate.except ?? []).filter((t) => allTypes.includes(t))] : allTypes
+    }
     while (!stopping) {
       if (active.size >= concurrency) {
         await pause(pollMs)
@@ -81,6 +95,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       let job
       try {
+        const types = await typesNow()
         job = await claimNextJob(options.store, options.owner, { nowMs: nowMs(), leaseMs, types, allowMoodleChanging: options.allowMoodleChanging ?? true })
       } catch (error) {
         log.error({ err: error }, 'job claim failed')

@@ -34,7 +34,22 @@ export interface JobContext<P> {
   signal: AbortSignal
   /** The worker's clock, epoch milliseconds. */
   nowMs(): number
+  /**
+   * The job's journal of completed steps (moopanel-api.md §5.4 durability): kept in the job row
+   * across attempts, so a job re-claimed after a crash resumes from its last recorded step.
+   */
+  journal: JobJournal
 }
+
+/** Completed steps of a job, by name; values are JSON. */
+export interface JobJournal {
+  get<T = unknown>(step: string): T | undefined
+  /** Records a step durably before returning; throws when the lease was lost (the work must stop). */
+  record(step: string, value: unknown): Promise<void>
+}
+
+/** How a job takes the site lock (moopanel-api.md §5.4). */
+export type SiteLockMode = 'none' | 'shared' | 'exclusive'
 
 /** Result of a successful `run`: stored as JSON in the job row. */
 export type JobResult = Record<string, unknown>
@@ -45,6 +60,16 @@ export interface JobDefinitionInput<P> {
   name: string
   /** Takes the site lock exclusively: at most one such job runs at a time (moopanel-api.md §5.4). */
   moodleChanging: boolean
+  /**
+   * For jobs that do not change Moodle: `shared` holds the site lock with other shared holders
+   * (no Moodle-changing job runs meanwhile, and none waits for it); default `none`.
+   */
+  sharedLock?: boolean
+  /**
+   * False for jobs that never touch Moodle (callbacks): they run even while Moodle upgrades or is
+   * in CLI maintenance (default true).
+   */
+  touchesMoodle?: boolean
   /** Attempts before a retryable failure becomes final (default 3). */
   maxAttempts?: number
   /** Wait between attempts when the error names none (default 1 s doubling, capped at 15 min). */
@@ -62,11 +87,12 @@ export interface JobDefinitionInput<P> {
 }
 
 /** A job type: its run function and execution settings. */
-export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload'>> {
+export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload' | 'sharedLock'>> {
+  lockMode: SiteLockMode
   timeoutMs: number | null
   parsePayload(raw: unknown): P
   /** A job to pass to `enqueueJobs`. */
-  request(payload: P, options?: { requestId?: string; runAfterMs?: number }): NewJob
+  request(payload: P, options?: { requestId?: string; runAfterMs?: number; serialKey?: string }): NewJob
 }
 
 /** A job to enqueue; usually made by `definition.request(payload)`. */
@@ -74,6 +100,10 @@ export interface NewJob {
   type: string
   payload: unknown
   moodleChanging: boolean
+  /** Holds the site lock shared (ignored for Moodle-changing jobs, which hold it exclusively). */
+  sharedLock?: boolean
+  /** Jobs with the same key never run at the same time; they start in id order (≤ 128 chars). */
+  serialKey?: string
   maxAttempts: number
   requestId?: string
   /** Not before this epoch ms (default: at once). */
@@ -88,6 +118,8 @@ export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
   const definition: JobDefinition<P> = {
     name: input.name,
     moodleChanging: input.moodleChanging,
+    lockMode: input.moodleChanging ? 'exclusive' : input.sharedLock ? 'shared' : 'none',
+    touchesMoodle: input.touchesMoodle ?? true,
     maxAttempts,
     backoff: input.backoff ?? DEFAULT_BACKOFF,
     timeoutMs: input.timeoutMs ?? null,
@@ -98,6 +130,7 @@ export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
       type: input.name,
       payload,
       moodleChanging: input.moodleChanging,
+      ...(input.sharedLock ? { sharedLock: true } : {}),
       maxAttempts,
       ...options,
     }),

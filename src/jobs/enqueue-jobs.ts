@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Store, StoreTables } from '../store/index.ts'
 import type { NewJob } from './define-job.ts'
+import { LOCK_EXCLUSIVE, LOCK_NONE, LOCK_SHARED } from './site-lock.ts'
 import { DEFAULT_IDEMPOTENCY_WINDOW_S, idempotencyKeyHash, replayableIds } from './find-idempotent-jobs.ts'
 
 /** Options of `enqueueJobs`. */
@@ -109,7 +110,8 @@ function rowOf(job: NewJob, nowMs: number) {
     attempts: 0,
     max_attempts: job.maxAttempts,
     run_after_ms: job.runAfterMs ?? nowMs,
-    moodle_changing: job.moodleChanging ? 1 : 0,
+    moodle_changing: job.moodleChanging ? LOCK_EXCLUSIVE : job.sharedLock ? LOCK_SHARED : LOCK_NONE,
+    serial_key: job.serialKey?.slice(0, 128) ?? null,
     created_at_ms: nowMs,
     updated_at_ms: nowMs,
   }

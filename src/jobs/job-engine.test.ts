@@ -115,7 +115,7 @@ async function countJobs(store: Store, state?: string): Promise<number> {
 async function jobRow(store: Store, id: number) {
   return store.db
     .selectFrom('store_jobs')
-    .select(['state', 'outcome', 'summary', 'attempts', 'result', 'lease_owner', 'run_after_ms'])
+    .select(['state', 'outcome', 'summary', 'attempts', 'result', 'lease_owner', 'run_after_ms', 'journal'])
     .where('id', '=', id)
     .executeTakeFirstOrThrow()
 }
@@ -395,6 +395,88 @@ for (const database of databases) {
       assert.equal(await claimNextJob(store!, 'b', options), null)
       assert.ok(await completeJob(store!, first!, { result: {}, nowMs: 1_100 }))
       assert.equal((await claimNextJob(store!, 'b', { ...options, nowMs: 1_200 }))?.id, ids[1])
+    })
+
+    it('holds the site lock shared: shared jobs run together, never beside a Moodle-changing one, which blocks new shared holders', async () => {
+      const [store] = await freshStores(1)
+      const shared = { type: 'test.backup', payload: {}, moodleChanging: false, sharedLock: true, maxAttempts: 3 }
+      const changing = { type: 'test.change', payload: {}, moodleChanging: true, maxAttempts: 3 }
+      const plain = { type: 'test.plain', payload: {}, moodleChanging: false, maxAttempts: 3 }
+      const { ids } = await enqueueJobs(store!, [shared, shared, changing, shared, plain], { nowMs: 1_000 })
+      const options = { nowMs: 1_000, leaseMs: 10_000, types: ['test.backup', 'test.change', 'test.plain'], allowMoodleChanging: true }
+      const a = await claimNextJob(store!, 'a', options)
+      const b = await claimNextJob(store!, 'b', options)
+      assert.deepEqual([a?.id, b?.id], [ids[0], ids[1]], 'two shared holders at once')
+      // The changing job waits for the shared holders; the shared job behind it may not start; the plain one may.
+      const c = await claimNextJob(store!, 'c', options)
+      assert.equal(c?.id, ids[4], 'only the job that needs no lock is taken')
+      assert.equal(await claimNextJob(store!, 'd', options), null)
+      assert.ok(await completeJob(store!, a!, { result: {}, nowMs: 1_100 }))
+      assert.equal(await claimNextJob(store!, 'd', { ...options, nowMs: 1_100 }), null, 'one shared holder still runs')
+      assert.ok(await completeJob(store!, b!, { result: {}, nowMs: 1_200 }))
+      const x = await claimNextJob(store!, 'x', { ...options, nowMs: 1_200 })
+      assert.equal(x?.id, ids[2], 'the changing job takes the lock once the shared holders are done')
+      assert.equal(await claimNextJob(store!, 'e', { ...options, nowMs: 1_200 }), null, 'no shared holder while it runs')
+      assert.ok(await completeJob(store!, x!, { result: {}, nowMs: 1_300 }))
+      assert.equal((await claimNextJob(store!, 'e', { ...options, nowMs: 1_300 }))?.id, ids[3])
+    })
+
+    it('runs jobs with the same serial key one after another, in id order', async () => {
+      const [store] = await freshStores(1)
+      const job = (key: string) => ({ type: 'test.backup', payload: {}, moodleChanging: false, serialKey: key, maxAttempts: 3 })
+      const { ids } = await enqueueJobs(store!, [job('course:1'), job('course:1'), job('course:2')], { nowMs: 1_000 })
+      const options = { nowMs: 1_000, leaseMs: 10_000, types: ['test.backup'], allowMoodleChanging: true }
+      const first = await claimNextJob(store!, 'a', options)
+      const second = await claimNextJob(store!, 'b', options)
+      assert.deepEqual([first?.id, second?.id], [ids[0], ids[2]])
+      assert.equal(await claimNextJob(store!, 'c', options), null)
+      assert.ok(await completeJob(store!, first!, { result: {}, nowMs: 1_100 }))
+      assert.equal((await claimNextJob(store!, 'c', { ...options, nowMs: 1_100 }))?.id, ids[1])
+    })
+
+    it('keeps a journal across attempts: a re-claimed job resumes after its last recorded step', { timeout: 30_000 }, async () => {
+      const [s1, s2] = await freshStores(2)
+      const seen: Array<{ attempt: number; steps: unknown }> = []
+      let release: () => void = () => undefined
+      const hang = new Promise<void>((resolve) => (release = resolve))
+      const stepped = defineJob<Record<string, never>>({
+        name: 'test.stepped',
+        moodleChanging: true,
+        async run({ job, journal }) {
+          seen.push({ attempt: job.attempt, steps: journal.get('swap') ?? null })
+          if (!journal.get('swap')) {
+            await journal.record('swap', { done: true })
+            await hang // the first worker "dies" here
+          }
+          return { resumed: journal.get('swap') !== undefined }
+        },
+      })
+      const { ids } = await enqueueJobs(s1!, [stepped.request({})], { nowMs: Date.now() })
+      const dying = createWorker({ store: s1!, registry: createJobRegistry([stepped]), owner: 'dies', pollMs: 5, leaseMs: 300 })
+      dying.start()
+      await waitFor('first attempt recorded its step', async () => seen.length === 1 && (await jobRow(s1!, ids[0]!)).journal !== null)
+      void dying.stop({ timeoutMs: 0 })
+      startWorker(s2!, [stepped], { owner: 'survivor', leaseMs: 300 })
+      await waitFor('finished by the survivor', async () => (await countJobs(s1!, 'finished')) === 1)
+      release()
+      assert.deepEqual(seen, [{ attempt: 1, steps: null }, { attempt: 2, steps: { done: true } }])
+    })
+
+    it('claims only jobs that do not touch Moodle while the gate holds', { timeout: 30_000 }, async () => {
+      const [store] = await freshStores(1)
+      const ran: string[] = []
+      const inMoodle = defineJob({ name: 'test.inmoodle', moodleChanging: false, async run() { ran.push('moodle'); return {} } })
+      const outside = defineJob({ name: 'test.outside', moodleChanging: false, touchesMoodle: false, async run() { ran.push('outside'); return {} } })
+      await enqueueJobs(store!, [inMoodle.request({}), outside.request({})], { nowMs: Date.now() })
+      let hold = true
+      const worker = createWorker({ store: store!, registry: createJobRegistry([inMoodle, outside]), owner: 'g', pollMs: 5, gate: async () => ({ hold }) })
+      worker.start()
+      workers.push(worker)
+      await waitFor('the outside job ran', async () => ran.includes('outside'))
+      await sleep(50)
+      assert.deepEqual(ran, ['outside'])
+      hold = false
+      await waitFor('the held job ran', async () => ran.includes('moodle'))
     })
 
     it('keeps findJob and listUnfinishedJobs working, and settles reporting jobs', { timeout: 30_000 }, async () => {

@@ -1,7 +1,8 @@
 import type { Store } from '../store/index.ts'
 import type { ClaimedJob } from './claim-next-job.ts'
 import { completeJob } from './complete-job.ts'
-import type { JobContext, JobDefinition, JobLogger, JobResult } from './define-job.ts'
+import type { JobContext, JobDefinition, JobJournal, JobLogger, JobResult } from './define-job.ts'
+import { leaseHeld } from './claim-next-job.ts'
 import { failJob } from './fail-job.ts'
 import { renewLease } from './renew-lease.ts'
 import { retryJob } from './retry-job.ts'
@@ -78,6 +79,7 @@ export function runClaimedJob(job: ClaimedJob, definition: JobDefinition<unknown
       log,
       signal: controller.signal,
       nowMs,
+      journal: openJournal(store, job),
     }
     try {
       return { kind: 'success', result: await withTimeout(definition.run(ctx), definition.timeoutMs, controller) }
@@ -139,4 +141,17 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number | null, contro
 
 function messageOf(error: unknown): string {
   return error instanceof Error && error.message ? error.message : 'Internal error.'
+}
+
+/** The journal of a claimed job: read from the claim, each record written at once under the lease. */
+function openJournal(store: Store, job: ClaimedJob): JobJournal {
+  const steps: Record<string, unknown> = { ...job.journal }
+  return {
+    get: <T>(step: string) => steps[step] as T | undefined,
+    async record(step, value) {
+      steps[step] = value
+      const result = await store.db.updateTable('store_jobs').set({ journal: JSON.stringify(steps) }).where(leaseHeld(job)).executeTakeFirst()
+      if (Number(result.numUpdatedRows) !== 1) throw new Error('job lease lost')
+    },
+  }
 }

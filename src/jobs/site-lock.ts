@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { StoreTables } from '../store/index.ts'
 
+/** Values of `store_jobs.moodle_changing`: how a job takes the site lock. */
+export const LOCK_NONE = 0
+export const LOCK_EXCLUSIVE = 1
+export const LOCK_SHARED = 2
+
 /** The lock row Moodle-changing jobs hold exclusively (created by the store migration). */
 const SITE_LOCK = 'site'
 

@@ -43,6 +43,8 @@ export async function migrateStore(store: Store): Promise<void> {
     lease_owner VARCHAR(128),
     lease_until_ms BIGINT,
     moodle_changing SMALLINT NOT NULL DEFAULT 0,
+    serial_key VARCHAR(128),
+    journal ${text},
     created_at_ms BIGINT NOT NULL,
     updated_at_ms BIGINT NOT NULL,
     finished_at_ms BIGINT
@@ -51,6 +53,9 @@ export async function migrateStore(store: Store): Promise<void> {
       mysqlIndex('jobs_type_ix', ['type', 'state']),
       mysqlIndex('jobs_finished_ix', ['finished_at_ms']),
     ])}) ${tail}`.execute(store.db)
+  // Columns added after the first release of the table (stores created by earlier builds).
+  await addColumnIfMissing(store, 'jobs', 'serial_key', sql`VARCHAR(128)`)
+  await addColumnIfMissing(store, 'jobs', 'journal', text)
   await index('jobs_claim_ix', 'jobs', ['state', 'run_after_ms'])
   await index('jobs_type_ix', 'jobs', ['type', 'state'])
   await index('jobs_finished_ix', 'jobs', ['finished_at_ms'])
@@ -93,4 +98,16 @@ export async function migrateStore(store: Store): Promise<void> {
     job_ids VARCHAR(255) NOT NULL,
     replay SMALLINT NOT NULL,
     payload ${text}) ${tail}`.execute(store.db)
+}
+
+/** `ALTER TABLE … ADD COLUMN` unless the column exists (MySQL 8 has no `ADD COLUMN IF NOT EXISTS`). */
+async function addColumnIfMissing(store: Store, table: string, column: string, type: ReturnType<typeof sql>): Promise<void> {
+  const name = `${store.prefix}${table}`
+  if (store.family === 'postgres') {
+    await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN IF NOT EXISTS ${sql.ref(column)} ${type}`.execute(store.db)
+    return
+  }
+  const found = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.columns
+    WHERE table_schema = DATABASE() AND table_name = ${name} AND column_name = ${column}`.execute(store.db)
+  if (Number(found.rows[0]?.n ?? 0) === 0) await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN ${sql.ref(column)} ${type}`.execute(store.db)
 }

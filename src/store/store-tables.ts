@@ -21,8 +21,12 @@ export interface StoreTables {
     run_after_ms: number | string
     lease_owner: string | null
     lease_until_ms: number | string | null
-    /** 1 when the job takes the site lock. */
+    /** How the job takes the site lock: 0 not at all, 1 exclusively (Moodle-changing), 2 shared. */
     moodle_changing: number
+    /** Jobs with the same key run one after another (e.g. `course:12`). */
+    serial_key: string | null
+    /** JSON object: the job's completed steps (moopanel-api.md §5.4 durability). */
+    journal: string | null
     created_at_ms: number | string
     updated_at_ms: number | string
     finished_at_ms: number | string | null

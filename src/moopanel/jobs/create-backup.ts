@@ -24,7 +24,7 @@ const BACKUP_TIMEOUT_MS = 4 * 3_600_000
 
 /** The job row of one course backup. */
 export function createBackupRequest(payload: CreateBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, maxAttempts: MAX_ATTEMPTS }
+  return { type: NAME, payload, moodleChanging: false, sharedLock: true, serialKey: `course:${payload.course_id}`, maxAttempts: MAX_ATTEMPTS }
 }
 
 class BackupFailure extends Error {}
@@ -39,6 +39,7 @@ export function createBackupJob(deps: MoopanelJobDeps): JobDefinition<CreateBack
   return defineJob<CreateBackupPayload>({
     name: NAME,
     moodleChanging: false,
+    sharedLock: true,
     maxAttempts: MAX_ATTEMPTS,
     reports: true,
     timeoutMs: BACKUP_TIMEOUT_MS + 600_000,

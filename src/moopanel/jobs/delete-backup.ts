@@ -17,7 +17,17 @@ const MAX_ATTEMPTS = 3
 
 /** The job row of one deletion (what DELETE /backups enqueues). */
 export function deleteBackupRequest(payload: DeleteBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, maxAttempts: MAX_ATTEMPTS }
+  return { type: NAME, payload, moodleChanging: false, serialKey: backupSerialKey(payload.link), maxAttempts: MAX_ATTEMPTS }
+}
+
+/**
+ * The serial key of jobs about a backup file (§5.4: backups and restores of one course run one
+ * after another, a deletion waits while a restore of the same file runs): the course named in the
+ * file name (`course_<id>__…`), else the link itself.
+ */
+export function backupSerialKey(link: string): string {
+  const course = /(?:^|\/)course_(\d{1,10})__[^/]*$/.exec(link)?.[1]
+  return course ? `course:${Number(course)}` : `file:${link.slice(0, 120)}`
 }
 
 const MESSAGES = {

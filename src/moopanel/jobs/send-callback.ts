@@ -32,6 +32,7 @@ export function sendCallbackJob(deps: MoopanelJobDeps): JobDefinition<CallbackPa
   return defineJob<CallbackPayload>({
     name: 'callback.send',
     moodleChanging: false,
+    touchesMoodle: false,
     maxAttempts: MAX_ATTEMPTS,
     async run({ job, payload, nowMs, signal, log }) {
       const settle = async (result: string) => {
