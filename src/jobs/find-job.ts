@@ -50,11 +50,12 @@ function toSummary(row: { id: number | string; type: string; state: string; outc
 }
 
 /** How many jobs are not finished (for the queue's refusal rule, moopanel-api.md §5.3). */
-export async function countUnfinishedJobs(store: Store): Promise<number> {
+export async function countUnfinishedJobs(store: Store, types?: readonly string[]): Promise<number> {
   const row = await store.db
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('state', '<>', 'finished')
+    .$if(types !== undefined, (qb) => qb.where('type', 'in', types!.length > 0 ? [...types!] : ['']))
     .executeTakeFirst()
   return Number(row?.n ?? 0)
 }

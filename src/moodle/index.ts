@@ -23,3 +23,8 @@ export { deleteBackupFile, isWellFormedBackupLink, resolveBackupFile } from './b
 export { defaultStagingDir, forgetPluginState, movePluginToRollback, readInstalledVersion } from './plugins/uninstall-support.ts'
 export { backupFolderOf } from './backups/backup-files.ts'
 export { readCourseChangeMarkers } from './backups/course-changes.ts'
+export { readSiteCodeFacts, readPluginVersionFacts, readCoreVersionFile, type SiteCodeFacts } from './code/read-code-facts.ts'
+export { swapInPluginFolder, restorePluginFolder, type PluginSwap } from './code/swap-plugin-folder.ts'
+export { runUpgrade, setCliMaintenance, UPGRADE_TIMEOUT_MS } from './code/run-upgrade.ts'
+export { readMoodleBusy } from './site/moodle-busy.ts'
+export { compareVersions } from './plugins/update-info.ts'

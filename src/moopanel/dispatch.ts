@@ -7,6 +7,7 @@ import { courses } from './routes/courses.ts'
 import { moodleCore } from './routes/moodle-core.ts'
 import { plugin } from './routes/plugin.ts'
 import { plugins } from './routes/plugins.ts'
+import { postPluginInstallZip, postPluginUpdates } from './routes/plugins-updates.ts'
 import { dashboard, testConnection } from './routes/site.ts'
 import { tasksCheck } from './routes/tasks.ts'
 import { user } from './routes/user.ts'
@@ -31,8 +32,9 @@ const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>
 }
 
 async function pluginsPost(ctx: EndpointContext): Promise<Reply> {
-  if (ctx.subPath !== 'updates' && ctx.subPath !== 'installzip') return errorReply(400, 'Bad request - undefined method.')
-  return notImplemented()
+  if (ctx.subPath === 'updates') return postPluginUpdates(ctx)
+  if (ctx.subPath === 'installzip') return postPluginInstallZip(ctx)
+  return errorReply(400, 'Bad request - undefined method.')
 }
 
 /** Runs the endpoint handler for an authenticated, routed request with an allowed method. */

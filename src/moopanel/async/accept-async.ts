@@ -2,6 +2,7 @@ import { countUnfinishedJobs, enqueueJobs, findReplay, type NewJob } from '../..
 import { readCoreSettings } from '../../moodle/index.ts'
 import { errorReply, type EndpointContext, type Reply } from '../context.ts'
 import { RAW_JSON } from '../raw-json.ts'
+import { CORE_UPDATE_JOB } from '../jobs/job-names.ts'
 import { requestKey } from './request-key.ts'
 
 /** What an asynchronous endpoint decided after validating its request. */
@@ -17,7 +18,11 @@ export const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try ag
  * the recorded body and `X-Idempotent-Replay: true`), then the endpoint's validation, then the
  * refusal check, then the jobs and the idempotency record in one transaction, then 200.
  */
-export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<AsyncPlan>): Promise<Reply> {
+export async function acceptAsync(
+  ctx: EndpointContext,
+  plan: () => Promise<AsyncPlan>,
+  options: { codeChange?: boolean } = {},
+): Promise<Reply> {
   const { store } = ctx.deps
   const key = requestKey(ctx.method, ctx.endpoint, ctx.subPath, ctx.method === 'GET' ? ctx.query : ctx.payload)
   const windowS = ctx.deps.options.idempotencyWindowS
@@ -25,7 +30,7 @@ export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<Asyn
   if (earlier?.response) return replay(earlier.response)
   const decided = await plan()
   if (decided.kind === 'error') return decided.reply
-  if (await refused(ctx)) return REFUSED
+  if ((await refused(ctx)) || (options.codeChange && (await coreUpdateUnfinished(ctx)))) return REFUSED
   const result = await enqueueJobs(store, decided.jobs, {
     nowMs: ctx.deps.nowMs(),
     idempotencyKey: key,
@@ -38,6 +43,11 @@ export async function acceptAsync(ctx: EndpointContext, plan: () => Promise<Asyn
 
 function replay(response: string): Reply {
   return { status: 200, body: { [RAW_JSON]: response }, headers: { 'x-idempotent-replay': 'true' } }
+}
+
+/** §5.3 rule 3: code changes wait while a core update is unfinished. */
+export async function coreUpdateUnfinished(ctx: EndpointContext): Promise<boolean> {
+  return (await countUnfinishedJobs(ctx.deps.store, [CORE_UPDATE_JOB])) > 0
 }
 
 /** The queue refuses work (§5.3): too many unfinished jobs, an upgrade running, or shutting down. */

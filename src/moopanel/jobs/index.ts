@@ -4,10 +4,12 @@ import { deleteBackupJob } from './delete-backup.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { sendCallbackJob } from './send-callback.ts'
 import { uninstallPluginJob } from './uninstall-plugin.ts'
+import { updatePluginsJob } from './update-plugins.ts'
+import { installZipJob } from './install-zip-plugins.ts'
 
 export type { MoopanelJobDeps } from './job-deps.ts'
 
 /** The job types of the management API, bound to their dependencies. */
 export function moopanelJobRegistry(deps: MoopanelJobDeps): JobRegistry {
-  return createJobRegistry([createBackupJob(deps), deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps)])
+  return createJobRegistry([createBackupJob(deps), deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps), updatePluginsJob(deps), installZipJob(deps)])
 }

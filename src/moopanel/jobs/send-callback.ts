@@ -15,6 +15,11 @@ export interface CallbackPayload {
   jobId: number
   outcome: 'success' | 'failure'
   summary: string | null
+  /**
+   * For a job whose delivery is the work itself (the admin preset, §5.2): when set, a callback
+   * that is rejected or abandoned settles the job as a failure with this summary.
+   */
+  failureUnlessAccepted?: string
 }
 
 /** Attempts of a callback job: enough for 24 h of back-off capped at 1 h; abandonment decides earlier. */
@@ -36,7 +41,9 @@ export function sendCallbackJob(deps: MoopanelJobDeps): JobDefinition<CallbackPa
     maxAttempts: MAX_ATTEMPTS,
     async run({ job, payload, nowMs, signal, log }) {
       const settle = async (result: string) => {
-        const done = await settleJob(deps.store, payload.jobId, { nowMs: nowMs(), outcome: payload.outcome, summary: payload.summary })
+        const undelivered = payload.failureUnlessAccepted !== undefined && result !== 'accepted'
+        const outcome = undelivered ? { outcome: 'failure' as const, summary: payload.failureUnlessAccepted! } : { outcome: payload.outcome, summary: payload.summary }
+        const done = await settleJob(deps.store, payload.jobId, { nowMs: nowMs(), ...outcome })
         if (!done) throw new RetryableError('the reported job is not in reporting yet', NOT_YET_REPORTING_MS)
         return { result }
       }
