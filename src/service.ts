@@ -8,7 +8,7 @@ import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { CallbackPacer, KeyState, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
+import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
 
@@ -130,6 +130,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       concurrency: config.job_concurrency,
       pollMs: 200,
+      gate: moodleGate(moodle, opened, nowMs),
       nowMs,
       log: app.log,
     })

@@ -95,6 +95,7 @@ for (const engine of siteEngines()) {
     it('applies each item by the rules of §5.6, swaps and upgrades, restores on failure, and calls back once', { timeout: 60_000 }, async () => {
       const forum = String((await api('/plugin?plugin=mod_forum')).json.plugininfo.versiondisk)
       const oldUnion = await readFile(join(site.dir, 'theme', 'boost_union', 'version.php'), 'utf8')
+      panel.script((r) => (r.route === '6.6' ? { status: 503, headers: { 'retry-after': '1' } } : undefined))
       const res = await api('/plugins/updates', 'POST', {
         instance_id: 5, user_id: '9', username: 'admin@example.org',
         updates: [
@@ -111,6 +112,16 @@ for (const engine of siteEngines()) {
       const id = res.json.moodle_job_id as number
       assert.ok(Number.isInteger(id))
       assert.equal((await status(id, 'plugins_update')).status, 2)
+
+      // Installed, but MooPanel has not accepted the callback yet: the version stays listed (§4.0).
+      for (const until = Date.now() + 30_000; !panel.requests.some((r) => r.route === '6.6' && r.status === 503); await sleep(100)) {
+        if (Date.now() > until) assert.fail('no callback attempt')
+      }
+      assert.equal(await dbVersion('block_xp'), '2025100500')
+      const listed = (await api('/plugins?displayupdates')).json.plugins.find((p: { component: string }) => p.component === 'block_xp')
+      assert.ok(listed.update_available.some((u: { version: string }) => u.version === '2025100500'), 'pending target still listed')
+      assert.equal((await status(id, 'plugins_update')).status, 2)
+      panel.script(null)
 
       const final = await settled(id, 'plugins_update')
       assert.deepEqual(final, { status: 3, error: '3 of 5 updates failed: local_nothere: Plugin not exist in Moodle' })

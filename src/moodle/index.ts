@@ -11,7 +11,7 @@ export { listUserColumns, isUserColumn, USER_COLUMN_WHITELIST, type UserColumn }
 export { listCategories, listCourses, countCoursesAndCategories, type CourseCategory, type CourseSummary } from './courses/list-courses.ts'
 export { getPluginInventory, usefulLogOf, type PluginEntry, type PluginInventory } from './plugins/plugin-inventory.ts'
 export { invalidateDiskCatalog } from './plugins/plugin-catalog.ts'
-export { availableCoreUpdates, type CoreUpdate } from './plugins/core-updates.ts'
+export { availableCoreUpdates, coreUpdateType, type CoreUpdate } from './plugins/core-updates.ts'
 export type { AvailableUpdate } from './plugins/update-info.ts'
 export type { UpgradeLogEntry } from './plugins/upgrade-log.ts'
 export { readMoodleTimezone } from './site/read-timezone.ts'

@@ -4,4 +4,5 @@ export { KeyState, fingerprintOf, setApiSwitch, storeNewKey } from './key-state.
 export type { MoopanelDeps, MoopanelOptions } from './context.ts'
 export { MoopanelMetrics } from './metrics.ts'
 export { moopanelJobRegistry, type MoopanelJobDeps } from './jobs/index.ts'
+export { moodleGate } from './jobs/moodle-gate.ts'
 export { CallbackPacer } from './callbacks/callback-schedule.ts'

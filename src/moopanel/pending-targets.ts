@@ -1,0 +1,58 @@
+import { compareVersions, type AvailableUpdate } from '../moodle/index.ts'
+import type { Store } from '../store/index.ts'
+import { CORE_UPDATE_JOB, PLUGINS_UPDATE_JOB } from './jobs/job-names.ts'
+
+/** `component → versions` targeted by installs whose callback is not settled yet (moopanel-api.md §4.0). */
+export type PendingTargets = Map<string, string[]>
+
+/**
+ * The pending-target rule (§4.0): versions that a `plugins_update` or `core_update` job of this
+ * service installs stay listed in `update_available` until the job's callback is settled, because
+ * MooPanel deletes update rows that are no longer listed and the callback refers to them. One
+ * indexed query; an empty map (the usual case) lets the callers keep their cached answers.
+ */
+export async function readPendingTargets(store: Store): Promise<PendingTargets> {
+  const rows = await store.db
+    .selectFrom('store_jobs')
+    .select(['type', 'payload'])
+    .where('type', 'in', [PLUGINS_UPDATE_JOB, CORE_UPDATE_JOB])
+    .where('state', '<>', 'finished')
+    .execute()
+  const targets: PendingTargets = new Map()
+  const add = (component: unknown, version: unknown) => {
+    if (typeof component !== 'string' || typeof version !== 'string') return
+    targets.set(component, [...(targets.get(component) ?? []), version])
+  }
+  for (const row of rows) {
+    try {
+      const payload = JSON.parse(row.payload) as Record<string, unknown>
+      if (row.type === CORE_UPDATE_JOB) add('core', payload['version'])
+      else if (Array.isArray(payload['updates'])) for (const u of payload['updates'] as Array<Record<string, unknown>>) add(u['component'], u['version'])
+    } catch {
+      // a malformed payload targets nothing
+    }
+  }
+  return targets
+}
+
+/** `listed` plus the stored entries of `component` that a pending job targets, in stored order. */
+export function withPendingTargets<T extends AvailableUpdate>(
+  listed: readonly T[],
+  stored: readonly AvailableUpdate[],
+  component: string,
+  targets: PendingTargets,
+  extend: (entry: AvailableUpdate) => T | null,
+): T[] {
+  const versions = targets.get(component)
+  if (!versions) return [...listed]
+  const out: T[] = []
+  for (const entry of stored) {
+    const already = listed.find((l) => l.version === entry.version)
+    if (already) out.push(already)
+    else if (versions.some((v) => compareVersions(v, entry.version) === 0)) {
+      const extended = extend(entry)
+      if (extended) out.push(extended)
+    }
+  }
+  return out
+}
