@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, parseDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
@@ -56,12 +56,13 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
   })
   let store: Store | undefined
   try {
-    const stateTarget = config.state_url ? parseDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
+    const stateTarget = config.state_url ? await resolveDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
     store = await openStore({
       dialect: createDialect(stateTarget),
       family: stateTarget.driver === 'mysql' ? 'mysql' : 'postgres',
       prefix: config.state_prefix,
-      ownsConnection: stateTarget.driver !== 'pglite',
+      // A PGlite store of its own (pglite: URL) is closed with the store; the demo's is shared with Moodle.
+      ownsConnection: stateTarget.driver !== 'pglite' || config.state_url !== undefined,
     })
     const nowMs = setup.nowMs ?? Date.now
     let closing: Promise<void> | undefined
@@ -129,6 +130,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       }),
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       concurrency: config.job_concurrency,
+      leaseMs: config.job_lease_s * 1000,
       pollMs: 200,
       gate: moodleGate(moodle, opened, nowMs),
       nowMs,

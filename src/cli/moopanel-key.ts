@@ -1,4 +1,4 @@
-import { createDialect, currentDatabaseTarget, openMoodle, parseDatabaseUrl } from '../moodle/index.ts'
+import { createDialect, currentDatabaseTarget, openMoodle, resolveDatabaseUrl } from '../moodle/index.ts'
 import { setApiSwitch, storeNewKey } from '../moopanel/index.ts'
 import { openStore } from '../store/index.ts'
 import { configFrom, fail, UsageError, type CommonFlags } from './common.ts'
@@ -34,7 +34,7 @@ async function withStore(flags: CommonFlags, work: (store: Awaited<ReturnType<ty
   if (!config.moodle_dir && !config.state_url) throw new UsageError('--moodle-dir or --state-url is required')
   const moodle = config.state_url ? null : await openMoodle({ dirroot: config.moodle_dir!, poolSize: 1 })
   try {
-    const target = config.state_url ? parseDatabaseUrl(config.state_url, 1) : currentDatabaseTarget(moodle!)
+    const target = config.state_url ? await resolveDatabaseUrl(config.state_url, 1) : currentDatabaseTarget(moodle!)
     const store = await openStore({ dialect: createDialect(target), family: target.driver === 'mysql' ? 'mysql' : 'postgres', prefix: config.state_prefix, ownsConnection: true })
     try {
       await work(store)

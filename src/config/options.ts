@@ -56,7 +56,7 @@ export const OPTIONS = {
   port: { schema: int(0, 65535).default(8787), doc: 'Port the API listens on' },
   state_url: {
     schema: z.string().min(1).optional(),
-    doc: "URL of the service's own store (postgres://…, mysql://…); default: Moodle's database",
+    doc: "URL of the service's own store (postgres://…, mysql://…, pglite:///dir); default: Moodle's database",
   },
   state_prefix: {
     schema: z.string().regex(/^[a-z][a-z0-9_]{0,9}_$/).default('mb_'),
@@ -115,6 +115,10 @@ export const OPTIONS = {
   job_workers: {
     schema: z.enum(['in-process', 'off']).default('in-process'),
     doc: "Run job workers inside the API process, or leave jobs to `bin/moodle-bridge worker` processes",
+  },
+  job_lease_s: {
+    schema: int(5, 3600).default(60),
+    doc: 'Job lease: a job whose worker died is taken over this long after its last heartbeat',
   },
   job_retention_days: { schema: int(1).default(90), doc: 'Days finished jobs are kept' },
   callback_max_age_s: { schema: int(1).default(86400), doc: 'How long callbacks are retried' },

@@ -5,6 +5,7 @@ import { createBackups } from './routes/backups-create.ts'
 import { deleteBackups } from './routes/backups-delete.ts'
 import { courses } from './routes/courses.ts'
 import { moodleCore } from './routes/moodle-core.ts'
+import { postMoodleCore } from './routes/moodle-core-update.ts'
 import { plugin } from './routes/plugin.ts'
 import { plugins } from './routes/plugins.ts'
 import { postPluginInstallZip, postPluginUpdates } from './routes/plugins-updates.ts'
@@ -24,7 +25,7 @@ const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>
   user: { GET: user, POST: async () => errorReply(501, 'Not implemented yet.') },
   plugins: { GET: plugins, POST: pluginsPost },
   plugin: { GET: plugin, POST: plugin },
-  moodle_core: { GET: moodleCore, POST: notImplemented },
+  moodle_core: { GET: moodleCore, POST: postMoodleCore },
   admin_presets: { GET: notImplemented },
   tasks: { GET: tasksCheck },
   courses: { GET: courses },

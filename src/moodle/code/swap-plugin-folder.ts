@@ -1,4 +1,4 @@
-import { mkdir, rename, stat } from 'node:fs/promises'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { crashPoint } from '../../shared/crash-point.ts'
 import type { Moodle } from '../moodle.ts'
@@ -21,38 +21,45 @@ const exists = (path: string) => stat(path).then(() => true, () => false)
  * one, or (for an instant between the renames) absent — never a mix. Idempotent: run again after a
  * crash it completes whatever step was missing. Returns whether an old folder was moved aside.
  */
-export async function swapInPluginFolder(moodle: Moodle, swap: PluginSwap): Promise<{ hadOld: boolean }> {
-  const target = join(moodle.dirroot, swap.targetDir)
-  const staged = await exists(swap.stagedDir)
+export function swapInPluginFolder(moodle: Moodle, swap: PluginSwap): Promise<{ hadOld: boolean }> {
+  return swapInDirectory(join(moodle.dirroot, swap.targetDir), swap.stagedDir, swap.rollbackDir, 'plugin-swap-between-renames')
+}
+
+/** Reverses a plugin swap (see `restoreDirectory`). */
+export function restorePluginFolder(moodle: Moodle, swap: PluginSwap, hadOld: boolean): Promise<void> {
+  return restoreDirectory(join(moodle.dirroot, swap.targetDir), swap.rollbackDir, hadOld)
+}
+
+/** `swapInPluginFolder` for any directory (the core update swaps the whole Moodle root this way). */
+export async function swapInDirectory(target: string, stagedDir: string, rollbackDir: string, crashName: string): Promise<{ hadOld: boolean }> {
+  const staged = await exists(stagedDir)
   if (!staged) {
-    if (await exists(target)) return { hadOld: await exists(swap.rollbackDir) } // done earlier
-    throw new Error('staged plugin folder is missing')
+    if (await exists(target)) return { hadOld: await exists(rollbackDir) } // done earlier
+    throw new Error('staged folder is missing')
   }
   if (await exists(target)) {
-    if (await exists(swap.rollbackDir)) throw new Error('rollback folder already taken')
-    await mkdir(dirname(swap.rollbackDir), { recursive: true })
-    await rename(target, swap.rollbackDir)
+    if (await exists(rollbackDir)) throw new Error('rollback folder already taken')
+    await mkdir(dirname(rollbackDir), { recursive: true })
+    await rename(target, rollbackDir)
   }
-  crashPoint('plugin-swap-between-renames')
+  crashPoint(crashName)
   await mkdir(dirname(target), { recursive: true })
-  await rename(swap.stagedDir, target)
-  return { hadOld: await exists(swap.rollbackDir) }
+  await rename(stagedDir, target)
+  return { hadOld: await exists(rollbackDir) }
 }
 
 /**
- * Reverses a swap: the new folder goes back to the staging area (kept for inspection beside the
- * rollback folder, as `<rollback>.failed`), the old one returns. For a fresh install the new
- * folder is just removed from the Moodle root. Idempotent.
+ * Reverses a swap: the new folder goes aside (kept for inspection as `<rollback>.failed`), the old
+ * one returns. Without an old folder (a fresh install) the new folder is just moved aside.
+ * Idempotent: with `hadOld` and the rollback folder already gone, the old folder is back in place.
  */
-export async function restorePluginFolder(moodle: Moodle, swap: PluginSwap): Promise<void> {
-  const target = join(moodle.dirroot, swap.targetDir)
-  const failed = `${swap.rollbackDir}.failed`
-  if ((await exists(target)) && (await exists(swap.rollbackDir))) {
-    await rename(target, failed)
-  } else if ((await exists(target)) && !(await exists(swap.rollbackDir))) {
+export async function restoreDirectory(target: string, rollbackDir: string, hadOld: boolean): Promise<void> {
+  const failed = `${rollbackDir}.failed`
+  if (hadOld && !(await exists(rollbackDir))) return
+  if (await exists(target)) {
+    await rm(failed, { recursive: true, force: true })
     await mkdir(dirname(failed), { recursive: true })
     await rename(target, failed)
-    return
   }
-  if (await exists(swap.rollbackDir)) await rename(swap.rollbackDir, target)
+  if (await exists(rollbackDir)) await rename(rollbackDir, target)
 }

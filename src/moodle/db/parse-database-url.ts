@@ -24,5 +24,18 @@ export function parseDatabaseUrl(url: string, poolSize = 5): DatabaseTarget {
   if (u.protocol === 'mysql:' || u.protocol === 'mariadb:') {
     return { driver: 'mysql', ...common, socketPath: u.searchParams.get('socket') ?? undefined }
   }
-  throw new Error('state_url must start with postgres:// or mysql://')
+  throw new Error('state_url must start with postgres://, mysql:// or pglite:')
+}
+
+/**
+ * Like `parseDatabaseUrl`, and also `pglite:<directory>` (`pglite:///var/lib/moodle-bridge/state`):
+ * the embedded engine keeping its data in that directory, for a store without a database server.
+ * The engine is loaded only when asked for.
+ */
+export async function resolveDatabaseUrl(url: string, poolSize = 5): Promise<DatabaseTarget> {
+  if (!url.startsWith('pglite:')) return parseDatabaseUrl(url, poolSize)
+  const dataDir = decodeURIComponent(url.slice('pglite:'.length).replace(/^\/\/(?=\/)/, ''))
+  if (!dataDir.startsWith('/')) throw new Error('state_url pglite: needs an absolute directory, e.g. pglite:///var/lib/moodle-bridge/state')
+  const { PGlite } = await import('@electric-sql/pglite')
+  return { driver: 'pglite', pglite: await PGlite.create({ dataDir }) }
 }

@@ -22,8 +22,10 @@ export const SKIPPED_MESSAGE = 'Skipped: site needs manual intervention.'
 
 /** The journal entry of one plugin's swap; `before` is the database version before any change. */
 interface SwapJournal {
-  phase: 'swapping' | 'swapped' | 'done'
+  phase: 'swapping' | 'swapped' | 'restoring' | 'done'
   before: string | null
+  /** Whether an old folder was moved aside (known once swapped). */
+  hadOld?: boolean
   outcome?: PluginCodeOutcome
 }
 
@@ -49,10 +51,12 @@ export async function applyPluginCode(
     rollbackDir: join(deps.code.stagingDir, 'rollback', String(ctx.job.id), item.component),
   }
   const before = recorded ? recorded.before : await readInstalledVersion(deps.moodle, item.component)
+  if (recorded?.phase === 'restoring') return restore(deps, ctx, step, swap, before, recorded.hadOld === true, RESTORED_MESSAGE)
   if (!recorded) await ctx.journal.record(step, { phase: 'swapping', before } satisfies SwapJournal)
+  let hadOld = recorded?.hadOld === true
   if (recorded?.phase !== 'swapped') {
-    await swapInPluginFolder(deps.moodle, swap)
-    await ctx.journal.record(step, { phase: 'swapped', before } satisfies SwapJournal)
+    hadOld = (await swapInPluginFolder(deps.moodle, swap)).hadOld
+    await ctx.journal.record(step, { phase: 'swapped', before, hadOld } satisfies SwapJournal)
     await runPostChangeCommand(deps)
   }
   forgetPluginState(deps.moodle)
@@ -64,14 +68,31 @@ export async function applyPluginCode(
   if (upgrade.exitCode === 0 && sameVersion(after, item.expectedVersion)) {
     outcome = { status: true, error: null, manual: false }
   } else if (sameVersion(after, before)) {
-    await restorePluginFolder(deps.moodle, swap)
-    await runPostChangeCommand(deps)
-    outcome = { status: false, error: withDetail(RESTORED_MESSAGE, upgrade), manual: false }
+    return restore(deps, ctx, step, swap, before, hadOld, withDetail(RESTORED_MESSAGE, upgrade))
   } else {
     outcome = { status: false, error: withDetail(MANUAL_MESSAGE, upgrade), manual: true }
   }
   forgetPluginState(deps.moodle)
   await ctx.journal.record(step, { phase: 'done', before, outcome } satisfies SwapJournal)
+  return outcome
+}
+
+/** Puts the old folder back (journalled first, so a resumed job finishes it) and records the outcome. */
+async function restore(
+  deps: MoopanelJobDeps,
+  ctx: Pick<JobContext<unknown>, 'journal'>,
+  step: string,
+  swap: PluginSwap,
+  before: string | null,
+  hadOld: boolean,
+  error: string,
+): Promise<PluginCodeOutcome> {
+  await ctx.journal.record(step, { phase: 'restoring', before, hadOld } satisfies SwapJournal)
+  await restorePluginFolder(deps.moodle, swap, hadOld)
+  await runPostChangeCommand(deps)
+  forgetPluginState(deps.moodle)
+  const outcome: PluginCodeOutcome = { status: false, error, manual: false }
+  await ctx.journal.record(step, { phase: 'done', before, hadOld, outcome } satisfies SwapJournal)
   return outcome
 }
 

@@ -6,10 +6,11 @@ import { sendCallbackJob } from './send-callback.ts'
 import { uninstallPluginJob } from './uninstall-plugin.ts'
 import { updatePluginsJob } from './update-plugins.ts'
 import { installZipJob } from './install-zip-plugins.ts'
+import { updateCoreJob } from './update-core.ts'
 
 export type { MoopanelJobDeps } from './job-deps.ts'
 
 /** The job types of the management API, bound to their dependencies. */
 export function moopanelJobRegistry(deps: MoopanelJobDeps): JobRegistry {
-  return createJobRegistry([createBackupJob(deps), deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps), updatePluginsJob(deps), installZipJob(deps)])
+  return createJobRegistry([createBackupJob(deps), deleteBackupJob(deps), sendCallbackJob(deps), uninstallPluginJob(deps), updatePluginsJob(deps), installZipJob(deps), updateCoreJob(deps)])
 }

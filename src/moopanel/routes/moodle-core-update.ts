@@ -1,0 +1,36 @@
+import { availableCoreUpdates, compareVersions, getPluginInventory } from '../../moodle/index.ts'
+import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
+import { idValue } from '../async/id-value.ts'
+import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
+import { updateCoreRequest } from '../jobs/update-core.ts'
+
+const error = (message: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, message) })
+
+/** POST /moodle_core (any sub-path): one `core_update` job (moopanel-api.md §4.12). */
+export const postMoodleCore: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx), { codeChange: true })
+
+async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
+  const p = ctx.payload
+  const instanceId = idValue(p['instance_id'])
+  if (instanceId === null) return error('Bad Request - Please provide a valid instance ID.')
+  const updateId = idValue(p['update_id'])
+  if (updateId === null) return error('Bad Request - Please provide update ID.')
+  const rawVersion = p['version']
+  const version = typeof rawVersion === 'number' && Number.isFinite(rawVersion) ? String(rawVersion) : rawVersion
+  if (typeof version !== 'string' || version.trim() === '') return error('Bad request - no core version specified.')
+  const download = p['download']
+  if (typeof download !== 'string' || download === '') return error('Bad request - no download link specified.')
+  const rawUser = p['user_id']
+  const userId = rawUser === undefined || rawUser === null ? null : idValue(rawUser)
+  if (userId === null && rawUser !== undefined && rawUser !== null) return error("Bad Request - Invalid field 'user_id'.")
+  // Pending targets are not counted: what is listed is what may still be installed.
+  const available = availableCoreUpdates(await getPluginInventory(ctx.deps.moodle))
+  if (available.length === 0) return error('Bad request - Moodle has no available updates.')
+  const entry = /^\s*\d+(\.\d+)?\s*$/.test(version) ? available.find((u) => compareVersions(u.version, version) === 0) : undefined
+  if (!entry || !entry.download) return error('Bad request - Moodle version not found in available updates.')
+  return {
+    kind: 'jobs',
+    jobs: [updateCoreRequest({ instanceId, updateId, userId, version: entry.version, download: entry.download, md5: entry.downloadmd5 })],
+    respond: ([id]) => ({ status: true, moodle_job_id: id, message: 'Core update in progress.' }),
+  }
+}
