@@ -97,6 +97,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     const stopHousekeeping = startHousekeeping(opened, {
       jobRetentionDays: config.job_retention_days,
       auditRetentionDays: config.audit_retention_days,
+      rollback: { stagingDir: config.code_staging_dir ?? defaultStagingDir(moodle), retentionDays: config.rollback_retention_days },
       nowMs,
       log: app.log,
     })

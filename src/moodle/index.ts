@@ -29,3 +29,4 @@ export { runUpgrade, setCliMaintenance, UPGRADE_TIMEOUT_MS } from './code/run-up
 export { readMoodleBusy } from './site/moodle-busy.ts'
 export { compareVersions } from './plugins/update-info.ts'
 export { assembleCoreTree, coreRootReplaceable } from './code/assemble-core-tree.ts'
+export { pruneRollbackFolders } from './code/prune-rollback-folders.ts'

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
 import { forgetPluginState, movePluginToRollback, readInstalledVersion, runMoodleScript } from '../../moodle/index.ts'
+import { runPostChangeCommand } from './apply-plugin-code.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 
 /** The plugin to uninstall and where its code lives (relative to the Moodle root). */
@@ -41,23 +41,10 @@ export function uninstallPluginJob(deps: MoopanelJobDeps): JobDefinition<Uninsta
       let removed = false
       if (uninstalled && payload.dir) {
         removed = await movePluginToRollback(deps.moodle, payload.dir, { stagingDir: deps.code.stagingDir, jobId: job.id, component: payload.component })
-        if (removed && deps.code.postChangeCommand) await runCommand(deps.code.postChangeCommand)
+        if (removed) await runPostChangeCommand(deps)
       }
       forgetPluginState(deps.moodle)
       return { uninstalled, removed }
     },
-  })
-}
-
-/** Runs the operator's post-change command (a command line of their configuration) through the shell. */
-function runCommand(command: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore' })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve(code)
-    })
-    child.on('error', () => resolve(null))
   })
 }
