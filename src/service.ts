@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
@@ -43,6 +44,10 @@ export interface ServiceSetup {
 export async function createService(config: Config, setup: ServiceSetup = {}): Promise<Service> {
   const dirroot = setup.dirroot ?? config.moodle_dir
   if (!dirroot) throw new MoodleSetupError('moodle_dir (--moodle-dir, MOODLE_BRIDGE_MOODLE_DIR) is required')
+  // A core update killed between its two renames leaves no Moodle root: finish that first.
+  const recovered = setup.database
+    ? null
+    : await recoverInterruptedCoreSwap(resolve(dirroot), config.code_staging_dir ?? defaultStagingDir({ dirroot: resolve(dirroot) }))
   const moodle = await openMoodle({
     dirroot,
     database: setup.database,
@@ -93,6 +98,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       shuttingDown: () => closing !== undefined,
     }
     const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
+    if (recovered) app.log.warn({ recovered }, 'interrupted core update swap found at start-up')
     const opened = store
     const stopHousekeeping = startHousekeeping(opened, {
       jobRetentionDays: config.job_retention_days,

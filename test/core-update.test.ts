@@ -5,32 +5,19 @@
  * rollback on failure, and the callback on success and on failure.
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseConfig } from '../src/config/index.ts'
-import { buildZip } from '../src/packages/test-zip.ts'
 import { createService, type Service } from '../src/service.ts'
+import { buildCorePackage } from './support/core-package.ts'
 import { createCodeChangeSite, FAKE_PHP, siteEngines, type CodeChangeSite } from './support/code-change-site.ts'
 import { startPackageServer, type PackageServer } from './support/package-server.ts'
 import { TEST_KEY } from './support/start-fixture-service.ts'
 import { startStandInPanel, type StandInPanel } from './support/stand-in-panel.ts'
 
 const exists = (p: string) => stat(p).then(() => true, () => false)
-
-/** Every file below `dir`, relative, except those `skip` rejects. */
-async function walk(dir: string, skip: (rel: string) => boolean, root = dir): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    const rel = relative(root, path)
-    if (skip(rel)) continue
-    if (entry.isDirectory()) out.push(...(await walk(path, skip, root)))
-    else out.push(rel)
-  }
-  return out
-}
 
 for (const engine of siteEngines()) {
   describe(`core update (${engine})`, () => {
@@ -56,15 +43,8 @@ for (const engine of siteEngines()) {
       }
       assert.fail(`job ${id} did not settle`)
     }
-    /** A core package built from the site's own tree: standard code only, with the given version.php. */
-    const corePackage = async (version: string, release: string, extra: Record<string, string> = {}) => {
-      const skip = (rel: string) => rel === 'config.php' || addOns.some((a) => rel === a || rel.startsWith(`${a}/`))
-      const entries: Record<string, string | Buffer> = {}
-      for (const rel of await walk(site.dir, skip)) entries[`moodle/${rel}`] = await readFile(join(site.dir, rel))
-      entries['moodle/version.php'] = `<?php\ndefined('MOODLE_INTERNAL') || die();\n$version  = ${version};\n$release  = '${release}';\n$branch   = '405';\n$maturity = MATURITY_STABLE;\n`
-      for (const [k, v] of Object.entries(extra)) entries[`moodle/${k}`] = v
-      return buildZip(entries)
-    }
+    const corePackage = (version: string, release: string, extra: Record<string, string> = {}) =>
+      buildCorePackage(site.dir, addOns, { version, release }, extra)
 
     before(async () => {
       site = await createCodeChangeSite(engine, `core_${engine}`)

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildZip } from '../src/packages/test-zip.ts'
+import { buildCorePackage } from './support/core-package.ts'
 import { createCodeChangeSite, FAKE_PHP, type CodeChangeSite, type SiteEngine } from './support/code-change-site.ts'
 import { startPackageServer, type PackageServer } from './support/package-server.ts'
 import { TEST_KEY } from './support/start-fixture-service.ts'
@@ -45,6 +46,7 @@ for (const store of stores) {
     let files: PackageServer
     let stateUrl: string
     let child: ChildProcess | undefined
+    const children: ChildProcess[] = []
     let base = ''
 
     const start = async (crashAt?: string) => {
@@ -60,6 +62,7 @@ for (const store of stores) {
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       })
+      children.push(child)
       for (let i = 0; i < 200; i++) {
         const ok = await fetch(`${base}/`, { headers: { 'x-api-key': TEST_KEY } }).then((r) => r.ok, () => false)
         if (ok) return child
@@ -76,9 +79,9 @@ for (const store of stores) {
       })
       return (await res.json()) as Record<string, unknown>
     }
-    const settled = async (id: number) => {
+    const settled = async (id: number, type = 'plugins_update') => {
       for (let i = 0; i < 600; i++) {
-        const s = await call(`/tasks/check?id=${id}&type=plugins_update`)
+        const s = await call(`/tasks/check?id=${id}&type=${type}`)
         if (s['status'] !== 2) return s
         await sleep(100)
       }
@@ -109,13 +112,16 @@ for (const store of stores) {
       const [row] = await site.query(`SELECT value FROM {config_plugins} WHERE plugin = 'core_plugin' AND name = 'recentresponse'`)
       const response = String(row!['value'])
         .replaceAll('https:\\/\\/moodle.org\\/plugins\\/download.php', `${files.origin.replaceAll('/', '\\/')}\\/plugins`)
+        .replaceAll('https:\\/\\/download.moodle.org\\/download.php', `${files.origin.replaceAll('/', '\\/')}\\/core`)
         .replace('436e45e54904ce639401de6a9c2c84ae', md5(zip))
       await site.query(`UPDATE {config_plugins} SET value = ? WHERE plugin = 'core_plugin' AND name = 'recentresponse'`, [response])
     })
     after(async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM')
-        await exited(child)
+      for (const c of children) {
+        if (c.exitCode === null && c.signalCode === null) {
+          c.kill('SIGTERM')
+          await exited(c)
+        }
       }
       await panel?.stop()
       await files?.stop()
@@ -168,6 +174,31 @@ for (const store of stores) {
       const sent = panel.requests.filter((r) => r.route === '6.6' && r.status === 200 && (r.json as { moodle_job_id: number }).moodle_job_id === id)
       assert.equal(sent.length, 1)
       await writeFile(join(site.dir, 'blocks', 'xp', 'NEW_CODE'), 'new')
+      child!.kill('SIGTERM')
+      await exited(child!)
+    })
+
+    it('finishes a core update killed between the two renames of the Moodle root, and switches maintenance off', { timeout: 180_000 }, async () => {
+      const addOns = ['blocks/xp', 'course/format/multitopic', 'theme/boost_union', 'local/moopanel']
+      files.files.set('/core/direct/stable405/moodle-4.5.7.zip', await buildCorePackage(site.dir, addOns, { version: '2024100707.00', release: '4.5.7 (Build: 20251006)' }))
+      const first = await start('core-swap-between-renames')
+      const res = await call('/moodle_core', { instance_id: 4, update_id: 9, version: '2024100707', download: 'x' })
+      const id = res['moodle_job_id'] as number
+      assert.ok(Number.isInteger(id), JSON.stringify(res))
+      await exited(first)
+      assert.equal(first.signalCode, 'SIGKILL')
+      assert.ok(!(await exists(join(site.dir, 'version.php'))), 'killed between the renames: no Moodle root for an instant')
+      assert.ok(await exists(join(site.dataroot, 'climaintenance.html')), 'maintenance was on')
+
+      await start()
+      assert.deepEqual(await settled(id, 'core_update'), { status: 1, error: '' })
+      assert.match(await readFile(join(site.dir, 'version.php'), 'utf8'), /2024100707\.00/)
+      assert.ok(await exists(join(site.dir, 'config.php')))
+      assert.ok(await exists(join(site.dir, 'blocks', 'xp', 'version.php')), 'add-on carried over')
+      assert.ok(!(await exists(join(site.dataroot, 'climaintenance.html'))), 'maintenance is off again')
+      const sent = panel.requests.filter((r) => r.route === '6.5' && r.status === 200)
+      assert.equal(sent.length, 1)
+      assert.deepEqual(sent[0]!.json, { status: true, moodle_job_id: id, user_id: null, update_id: 9, message: 'Core update completed.' })
     })
   })
 }

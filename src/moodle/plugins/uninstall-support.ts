@@ -16,7 +16,7 @@ export async function readInstalledVersion(moodle: Moodle, component: string): P
 }
 
 /** `code_staging_dir`'s default: `.moodle-bridge` beside the Moodle root (same filesystem, outside it). */
-export function defaultStagingDir(moodle: Moodle): string {
+export function defaultStagingDir(moodle: Pick<Moodle, 'dirroot'>): string {
   return join(dirname(moodle.dirroot), '.moodle-bridge')
 }
 
