@@ -19,6 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   jobs: ['shared', 'store'],
   packages: ['shared'],
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
+  items: ['moodle', 'store', 'shared', 'config'],
   http: ['moopanel', 'shared'],
   cli: ['config', 'moodle', 'moopanel', 'store', 'shared', 'service.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'store', 'jobs', 'shared', 'housekeeping.ts'],

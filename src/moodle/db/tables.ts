@@ -56,3 +56,39 @@ export interface MoodleTables {
   mdl_message_processors: MessageProcessorsTable
   mdl_portfolio_instance: PortfolioInstanceTable
 }
+
+// Web services, sessions, roles and capabilities (Items API authentication, items-api.md §5, §6).
+export interface ExternalTokensTable {
+  id: Num; token: string; privatetoken: string | null; tokentype: Num; userid: Num; externalserviceid: Num
+  sid: string | null; contextid: Num; creatorid: Num; iprestriction: string | null; validuntil: Num | null
+  timecreated: Num; lastaccess: Num | null; name: string | null
+}
+export interface ExternalServicesTable {
+  id: Num; name: string; enabled: Num; requiredcapability: string | null; restrictedusers: Num; component: string | null
+  timecreated: Num; timemodified: Num | null; shortname: string | null; downloadfiles: Num; uploadfiles: Num
+}
+export interface ExternalServicesUsersTable {
+  id: Num; externalserviceid: Num; userid: Num; iprestriction: string | null; validuntil: Num | null; timecreated: Num | null
+}
+export interface SessionsTable {
+  id: Num; state: Num; sid: string; userid: Num; sessdata: string | null; timecreated: Num; timemodified: Num
+  firstip: string | null; lastip: string | null
+}
+export interface RoleAssignmentsTable {
+  id: Num; roleid: Num; contextid: Num; userid: Num; timemodified: Num; modifierid: Num; component: string; itemid: Num; sortorder: Num
+}
+export interface RoleCapabilitiesTable {
+  id: Num; contextid: Num; roleid: Num; capability: string; permission: Num; timemodified: Num; modifierid: Num
+}
+export interface CapabilitiesTable { id: Num; name: string; captype: string; contextlevel: Num; component: string; riskbitmask: Num }
+
+/** Declaration merging: the tables above join `MoodleTables`. */
+export interface MoodleTables {
+  mdl_external_tokens: ExternalTokensTable
+  mdl_external_services: ExternalServicesTable
+  mdl_external_services_users: ExternalServicesUsersTable
+  mdl_sessions: SessionsTable
+  mdl_role_assignments: RoleAssignmentsTable
+  mdl_role_capabilities: RoleCapabilitiesTable
+  mdl_capabilities: CapabilitiesTable
+}

@@ -1,0 +1,13 @@
+/** Authentication and authorisation facts read from Moodle for the Items API (items-api.md §2.4, §5, §6). */
+export { createAuthSettingsReader, parseAuthSettings, type AuthSettingsReader, type MoodleAuthSettings } from './auth-settings.ts'
+export { readAuthUser, readAuthUserByUsername, type AuthUserRow } from './auth-user.ts'
+export { equalsInConstantTime } from './constant-time.ts'
+export { addressMatchesList, canonicalAddress } from './ip-restriction.ts'
+export { decodePhpSession } from './php-session-data.ts'
+export { phpUnserialize, PhpUnserializeError, PHP_DATA_MAX_BYTES, PHP_DATA_MAX_DEPTH, type PhpData, type PhpArray, type PhpObject, type PhpEnumCase, type PhpCustomObject } from './php-unserialize.ts'
+export { findSessionRow, type SessionRow } from './session-row.ts'
+export { resolveSessionStore, type SessionStore, type SessionHandlerOption } from './session-store.ts'
+export { readSessionUser, SESSION_ID_PATTERN, type SessionUser, type SessionUserResult } from './session-user.ts'
+export { readSystemContextId } from './system-context.ts'
+export { holdsSystemCapability, findUnknownCapabilities } from './system-capability.ts'
+export { findWebServiceToken, readServiceUsers, touchTokenLastAccess, type WebServiceToken, type ExternalService, type ServiceUser } from './web-service-token.ts'
