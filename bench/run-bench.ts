@@ -12,6 +12,7 @@ import { buildTestMoodleDir } from '../test/support/build-test-moodle-dir.ts'
 import { measure, printTable, type Figures } from './measure.ts'
 import { rssOf, startBare, startChild, stopChild } from './processes.ts'
 import { scaleUsers } from './scale-users.ts'
+import { runItemsBench } from './items-bench.ts'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
 import { loadPgDump } from '../scripts/test-env/load-pg.mjs'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
@@ -101,7 +102,10 @@ async function main(): Promise<void> {
     printTable(rawRows, bare, new Map())
     await stopChild(raw)
 
-    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale').split(',')
+    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale,items').split(',')
+    if (only.includes('items')) {
+      await runItemsBench({ bin, siteDir: site.dir, env, barePort, connections: CONNECTIONS, seconds: SECONDS, freePort, startChild, stopChild })
+    }
     if (only.includes('demo')) {
     console.log(`\n== Embedded demo (PGlite), /users/count (${CONNECTIONS} connections) ==`)
     const demoPort = await freePort()

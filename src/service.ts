@@ -9,9 +9,11 @@ import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, type MoopanelDeps } from './moopanel/index.ts'
+import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
+import { createItemsApi, createItemsAuthenticator, type Extension, type ItemsAuthenticator } from './items/index.ts'
+import { Kysely } from 'kysely'
 
 /** The service's version, for the callbacks' User-Agent. */
 const VERSION = '0.1.0'
@@ -38,6 +40,8 @@ export interface ServiceSetup {
   database?: { target: DatabaseTarget; prefix: string; wwwroot: string; dataroot?: string }
   dirroot?: string
   nowMs?: () => number
+  /** Items API: an authenticator to use instead of the real one (tests), extension objects, base dir of relative type files. */
+  items?: { authenticator?: (moodle: Moodle) => ItemsAuthenticator; extensions?: Extension[]; baseDir?: string }
 }
 
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
@@ -97,7 +101,30 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       },
       shuttingDown: () => closing !== undefined,
     }
-    const app = await buildServer({ moopanel: deps, logLevel: config.log_level })
+    // The Items API gets its own pool on the state database (its list and get endpoints are hot).
+    const itemsTarget = stateTarget.driver === 'pglite' ? stateTarget : { ...stateTarget, poolSize: config.db_pool_size }
+    const itemsKysely = new Kysely<never>({ dialect: createDialect(itemsTarget) })
+    const itemsStore: Store = {
+      db: itemsKysely as unknown as Store['db'],
+      family: store.family,
+      prefix: config.state_prefix,
+      close: async () => {
+        if (itemsTarget.driver !== 'pglite') await itemsKysely.destroy()
+      },
+    }
+    const app = await buildServer({
+      moopanel: deps,
+      logLevel: config.log_level,
+      items: async (log) => {
+        const authenticator = setup.items?.authenticator?.(moodle) ?? (await createItemsAuthenticator({ moodle, config, log }))
+        const api = await createItemsApi({
+          config, moodle, store: itemsStore, authenticator, log,
+          extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
+          sharesMoodleDatabase: !config.state_url, nowMs,
+        })
+        return { ...api, close: async () => { await api.close(); await itemsStore.close() } }
+      },
+    })
     if (recovered) app.log.warn({ recovered }, 'interrupted core update swap found at start-up')
     const opened = store
     const stopHousekeeping = startHousekeeping(opened, {
@@ -134,6 +161,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           zipMaxUncompressedBytes: config.zip_max_uncompressed_bytes,
           corePreservePaths: config.core_update_preserve_paths,
         },
+        presets: { includeSensitive: config.presets_include_sensitive, timezone: config.timezone ?? null },
       }),
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       concurrency: config.job_concurrency,
@@ -144,6 +172,10 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       log: app.log,
     })
     if (config.job_workers === 'in-process' || setup.workerOnly) worker.start()
+    const stopUpdateRefresh = startUpdateRefresh(
+      { moodle, store: opened },
+      { mode: config.update_check, intervalS: config.update_check_interval_s, nowMs, log: app.log },
+    )
     const listenOps = async () => {
       if (config.ops_listen === 'off') return null
       const at = config.ops_listen.lastIndexOf(':')
@@ -161,6 +193,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       close: () =>
         (closing ??= (async () => {
           stopHousekeeping()
+          stopUpdateRefresh()
           await app.close()
           await worker.stop({ timeoutMs: 10_000 })
           await ops.close()

@@ -20,9 +20,9 @@ const ALLOWED: Record<string, string[]> = {
   packages: ['shared'],
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   items: ['moodle', 'store', 'shared', 'config'],
-  http: ['moopanel', 'shared'],
-  cli: ['config', 'moodle', 'moopanel', 'store', 'shared', 'service.ts'],
-  'service.ts': ['config', 'http', 'moodle', 'moopanel', 'store', 'jobs', 'shared', 'housekeeping.ts'],
+  http: ['moopanel', 'items', 'shared'],
+  cli: ['config', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
+  'service.ts': ['config', 'http', 'moodle', 'moopanel', 'items', 'store', 'jobs', 'shared', 'housekeeping.ts'],
   'housekeeping.ts': ['jobs', 'store', 'moodle'],
 }
 

@@ -7,6 +7,7 @@ const demoCommand = async (flags: object) => (await import('./demo.ts')).demoCom
 const workerCommand = async (flags: object) => (await import('./worker.ts')).workerCommand(flags)
 const doctorCommand = async (flags: object) => (await import('./doctor.ts')).doctorCommand(flags)
 const setKeyCommand = async (flags: object) => (await import('./moopanel-key.ts')).setKeyCommand(flags)
+const openapiCommand = async (flags: object, extra: string[]) => (await import('./openapi.ts')).openapiCommand(flags, extra)
 const switchCommand = async (flags: object, enabled: boolean) => (await import('./moopanel-key.ts')).switchCommand(flags, enabled)
 
 const optionHelp = () =>
@@ -53,6 +54,20 @@ program
   .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
   .option('--config <file>', 'configuration file (YAML or JSON)')
   .action(doctorCommand)
+
+program
+  .command('openapi')
+  .description('print or write the Items API OpenAPI 3.1 document (as served at M/api/openapi.json|yaml)')
+  .option('--format <format>', 'json or yaml (default yaml)')
+  .option('--server-url <url>', 'overrides servers[0].url')
+  .option('--dry-run', 'build and validate, print the document, write nothing')
+  .option('--out <file>', 'file to write (atomically); default standard output')
+  .option('--moodle-dir <dir>', 'Moodle code directory (its config.php gives wwwroot)')
+  .option('--config <file>', 'configuration file (YAML or JSON)')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[extra...]')
+  .action((extra: string[], flags: object) => openapiCommand(flags, extra))
 
 const moopanel = program.command('moopanel').description('manage the MooPanel API switch and key')
 moopanel

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
+import { itemsPlugin, type ItemsApi } from '../items/index.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
@@ -9,6 +10,8 @@ const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options'
 export interface ServerOptions {
   moopanel: MoopanelDeps
   logLevel?: string
+  /** The Items API (items-api.md), built with the server's logger; closed with the server. */
+  items?: (log: FastifyInstance['log']) => Promise<ItemsApi>
 }
 
 /**
@@ -51,5 +54,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.headers({ ...SECURITY_HEADERS, 'x-request-id': request.id })
   })
   await app.register(moopanelPlugin, { deps: options.moopanel })
+  if (options.items) {
+    const items = await options.items(app.log)
+    app.addHook('onClose', async () => items.close())
+    await app.register(itemsPlugin, { api: items })
+  }
   return app
 }

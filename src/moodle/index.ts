@@ -26,9 +26,18 @@ export { readCourseChangeMarkers } from './backups/course-changes.ts'
 export { readSiteCodeFacts, readPluginVersionFacts, readCoreVersionFile, type SiteCodeFacts } from './code/read-code-facts.ts'
 export { swapInPluginFolder, restorePluginFolder, swapInDirectory, restoreDirectory, type PluginSwap } from './code/swap-plugin-folder.ts'
 export { runUpgrade, setCliMaintenance, UPGRADE_TIMEOUT_MS } from './code/run-upgrade.ts'
+export * from './auth/index.ts'
 export { readMoodleBusy } from './site/moodle-busy.ts'
 export { compareVersions } from './plugins/update-info.ts'
+export {
+  runPhpHelper, restoreCourseBackup, exportAdminSettings, refreshUpdateInfo, moodleHasAdminPresets, PHP_HELPERS_DIR,
+  type PhpHelper, type HelperRunOptions, type HelperFailure, type AdminSetting, type AdminSettingsExport,
+} from './cli-scripts/run-php-helper.ts'
+export { readMbzInfo, type MbzInfo } from './backups/read-mbz-info.ts'
+export {
+  CORE_BACKED_TYPES, listCoreItems, findCoreItem, existingMoodleIds, readMiddagSwitches, isCliMaintenance, readSiteWwwroot,
+  type CoreBackedDescriptor, type CoreBackedTypeName, type CoreCondition, type CoreListQuery, type CoreItemRow, type MoodleRefKind,
+} from './items/index.ts'
 export { assembleCoreTree, coreRootReplaceable } from './code/assemble-core-tree.ts'
 export { pruneRollbackFolders } from './code/prune-rollback-folders.ts'
 export { recoverInterruptedCoreSwap } from './code/recover-core-swap.ts'
-export * from './auth/index.ts'

@@ -1,8 +1,10 @@
 import { errorReply, type EndpointContext, type EndpointHandler, type Reply } from './context.ts'
+import { adminPresets } from './routes/admin-presets.ts'
 import { getApiKeyStatus, postApiKeyStatus } from './routes/api-key-status.ts'
 import { backupsInProgress } from './routes/backups.ts'
 import { createBackups } from './routes/backups-create.ts'
 import { deleteBackups } from './routes/backups-delete.ts'
+import { restoreBackup } from './routes/backups-restore.ts'
 import { courses } from './routes/courses.ts'
 import { moodleCore } from './routes/moodle-core.ts'
 import { postMoodleCore } from './routes/moodle-core-update.ts'
@@ -14,7 +16,6 @@ import { tasksCheck } from './routes/tasks.ts'
 import { user } from './routes/user.ts'
 import { users } from './routes/users.ts'
 
-const notImplemented = async (): Promise<Reply> => errorReply(501, 'Not implemented yet.')
 
 /** Handlers per endpoint and method; asynchronous operations arrive with the job engine (issue #3). */
 const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>>>> = {
@@ -26,10 +27,10 @@ const HANDLERS: Readonly<Record<string, Readonly<Record<string, EndpointHandler>
   plugins: { GET: plugins, POST: pluginsPost },
   plugin: { GET: plugin, POST: plugin },
   moodle_core: { GET: moodleCore, POST: postMoodleCore },
-  admin_presets: { GET: notImplemented },
+  admin_presets: { GET: adminPresets },
   tasks: { GET: tasksCheck },
   courses: { GET: courses },
-  backups: { GET: backupsInProgress, POST: createBackups, PUT: notImplemented, DELETE: deleteBackups },
+  backups: { GET: backupsInProgress, POST: createBackups, PUT: restoreBackup, DELETE: deleteBackups },
 }
 
 async function pluginsPost(ctx: EndpointContext): Promise<Reply> {

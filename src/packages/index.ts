@@ -27,3 +27,4 @@ export {
   type ReadPluginVersion,
 } from './inspect-plugin-package.ts'
 export { writeEncryptedZip } from './write-encrypted-zip.ts'
+export { extractEncryptedEntry, type ExtractEntryOptions, type ExtractedEntry } from './read-encrypted-zip.ts'

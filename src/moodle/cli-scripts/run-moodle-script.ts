@@ -1,40 +1,11 @@
-import { spawn } from 'node:child_process'
-import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Moodle } from '../moodle.ts'
+import { spawnPhp, type ScriptOptions, type ScriptResult } from './spawn-php.ts'
+
+export type { ScriptOptions, ScriptResult } from './spawn-php.ts'
 
 /** Moodle's stock CLI scripts the service may drive (moodle.md §9), by file name. */
 export type MoodleScript = 'upgrade' | 'maintenance' | 'purge_caches' | 'backup' | 'uninstall_plugins' | 'cfg' | 'restore_backup'
-
-/** How to run a script. */
-export interface ScriptOptions {
-  /** PHP CLI (`php_binary`). */
-  phpBinary: string
-  args: readonly string[]
-  /** Stopped (SIGTERM, then SIGKILL after 10 s) when exceeded. */
-  timeoutMs: number
-  /** Run as this OS user; `owner` = the owner of the dataroot (only possible when running as root). */
-  runAs?: { uid: number; gid: number } | 'owner'
-  /** Each output line as it arrives (for job logs). */
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
-  signal?: AbortSignal
-}
-
-/** What a script did. Moodle's exit codes do not always reflect failure (moodle.md §0.4): read the output too. */
-export interface ScriptResult {
-  exitCode: number | null
-  /** The signal that ended it, e.g. after a timeout. */
-  killedBy: NodeJS.Signals | null
-  timedOut: boolean
-  /** The last `OUTPUT_LIMIT` bytes of each stream. */
-  stdout: string
-  stderr: string
-  durationMs: number
-}
-
-/** Output kept per stream: the tail, which holds the result lines. */
-const OUTPUT_LIMIT = 1024 * 1024
-const KILL_GRACE_MS = 10_000
 
 /**
  * Runs `<dirroot>/<admin>/cli/<script>.php` with the site's PHP CLI, in the Moodle root, as the
@@ -42,96 +13,5 @@ const KILL_GRACE_MS = 10_000
  * own process group so that a timeout stops PHP and anything it started. Never uses a shell.
  */
 export async function runMoodleScript(moodle: Moodle, script: MoodleScript, options: ScriptOptions): Promise<ScriptResult> {
-  const path = join(moodle.dirroot, moodle.admin, 'cli', `${script}.php`)
-  const identity = await identityFor(moodle, options.runAs)
-  const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.phpBinary, [path, ...options.args], {
-      cwd: moodle.dirroot,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: process.env['HOME'] ?? '/' },
-      ...identity,
-    })
-    const out = { stdout: new Tail(OUTPUT_LIMIT), stderr: new Tail(OUTPUT_LIMIT) }
-    for (const stream of ['stdout', 'stderr'] as const) {
-      let partial = ''
-      child[stream].setEncoding('utf8')
-      child[stream].on('data', (text: string) => {
-        out[stream].push(text)
-        if (!options.onLine) return
-        const lines = (partial + text).split('\n')
-        partial = lines.pop() ?? ''
-        for (const line of lines) options.onLine(stream, line)
-      })
-      child[stream].on('end', () => {
-        if (partial && options.onLine) options.onLine(stream, partial)
-      })
-    }
-    let timedOut = false
-    let killer: NodeJS.Timeout | undefined
-    const stop = () => {
-      killGroup(child.pid, 'SIGTERM')
-      killer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS)
-    }
-    const timer = setTimeout(() => {
-      timedOut = true
-      stop()
-    }, options.timeoutMs)
-    options.signal?.addEventListener('abort', stop, { once: true })
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on('close', (exitCode, killedBy) => {
-      clearTimeout(timer)
-      if (killer) clearTimeout(killer)
-      options.signal?.removeEventListener('abort', stop)
-      resolve({
-        exitCode,
-        killedBy,
-        timedOut,
-        stdout: out.stdout.text(),
-        stderr: out.stderr.text(),
-        durationMs: performance.now() - started,
-      })
-    })
-  })
-}
-
-async function identityFor(moodle: Moodle, runAs: ScriptOptions['runAs']): Promise<{ uid?: number; gid?: number }> {
-  if (runAs === undefined) return {}
-  if (runAs !== 'owner') return runAs
-  if (!moodle.dataroot) throw new Error('the dataroot is not known, so its owner cannot be found')
-  const owner = await stat(moodle.dataroot)
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    if (process.getuid() !== owner.uid) throw new Error(`the service runs as uid ${process.getuid()}, the dataroot belongs to uid ${owner.uid}`)
-    return {}
-  }
-  return { uid: owner.uid, gid: owner.gid }
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // already gone
-  }
-}
-
-/** Keeps the last `limit` characters of a stream. */
-class Tail {
-  private parts: string[] = []
-  private size = 0
-  constructor(private readonly limit: number) {}
-  push(text: string): void {
-    this.parts.push(text)
-    this.size += text.length
-    while (this.size > this.limit && this.parts.length > 1) this.size -= this.parts.shift()!.length
-  }
-  text(): string {
-    const all = this.parts.join('')
-    return all.length > this.limit ? all.slice(all.length - this.limit) : all
-  }
+  return spawnPhp(moodle, join(moodle.dirroot, moodle.admin, 'cli', `${script}.php`), options)
 }

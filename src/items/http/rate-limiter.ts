@@ -1,0 +1,27 @@
+/** Fixed-window counters kept in the process (§4.8). */
+export class FixedWindowLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>()
+  private sweepAt = 0
+
+  constructor(
+    readonly max: number,
+    private readonly windowMs: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  /** Counts one request for `key`; returns whether it is allowed and the header values. */
+  hit(key: string): { ok: boolean; limit: number; remaining: number; resetS: number } {
+    const now = this.nowMs()
+    if (now >= this.sweepAt) this.sweep(now)
+    let w = this.windows.get(key)
+    if (!w || now - w.start >= this.windowMs) this.windows.set(key, (w = { start: now, count: 0 }))
+    w.count++
+    const resetS = Math.max(0, Math.ceil((w.start + this.windowMs - now) / 1000))
+    return { ok: w.count <= this.max, limit: this.max, remaining: Math.max(0, this.max - w.count), resetS }
+  }
+
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k)
+    this.sweepAt = now + this.windowMs
+  }
+}

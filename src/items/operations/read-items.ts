@@ -1,0 +1,126 @@
+import { sql } from 'kysely'
+import { findCoreItem, listCoreItems, type CoreCondition, type CoreItemRow } from '../../moodle/index.ts'
+import { Errors } from '../errors.ts'
+import type { CoreBackedItemType, ItemType, StoredItemType } from '../item-types/item-type.ts'
+import type { Item, MetadataValue } from '../public-api.ts'
+import type { Condition, FieldSelection, ListQuery } from '../query/parse-list-query.ts'
+import { orderSql, whereSql } from '../query/stored-query.ts'
+import { ITEM_COLUMNS, loadMetadata, sortedKeys, toItem, type ItemRow } from '../store/items-db.ts'
+import { canRead, requireRead, type Caller, type ItemsCore } from './items-core.ts'
+
+/** A page of items and the total (§8.1). */
+export interface ItemPage {
+  items: Item[]
+  total: number
+}
+
+/** §8.1 steps 2–4: authorise, count, read the page and its metadata (one query each). */
+export async function listItems(core: ItemsCore, caller: Caller, type: ItemType | undefined, query: ListQuery): Promise<ItemPage> {
+  if (type?.kind === 'core') {
+    await requireRead(core, caller, type)
+    return listCoreBacked(core, type, query)
+  }
+  let types: string[]
+  if (type) {
+    await requireRead(core, caller, type)
+    types = [type.name]
+  } else {
+    const readable = await Promise.all(core.registry.stored.map(async (t) => ((await canRead(core, caller, t)) ? t.name : null)))
+    types = readable.filter((n): n is string => n !== null)
+    if (types.length === 0) throw Errors.noReadableType()
+  }
+  const where = whereSql(types, query.conditions)
+  const offset = query.page * query.perpage
+  const columns = sql.join(ITEM_COLUMNS.map((c) => sql.ref(`i.${c}`)))
+  // The count and the page are independent queries: run them side by side (one round trip of latency).
+  const [counted, rows] = await Promise.all([
+    sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${sql.table('items_items')} i WHERE ${where}`.execute(core.db.db),
+    sql<ItemRow>`SELECT ${columns} FROM ${sql.table('items_items')} i WHERE ${where}
+      ORDER BY ${orderSql(query.sort)} LIMIT ${sql.lit(query.perpage)} OFFSET ${sql.lit(offset)}`.execute(core.db.db),
+  ])
+  const total = Number(counted.rows[0]?.n ?? 0)
+  if (rows.rows.length === 0) return { items: [], total }
+  const keys = metadataKeysOf(query.fields)
+  const meta = keys === 'none' ? new Map<number, Record<string, MetadataValue>>() : await loadMetadata(core.db, rows.rows.map((r) => Number(r.id)), keys === 'all' ? undefined : keys)
+  return { items: rows.rows.map((r) => toItem(r, meta.get(Number(r.id)) ?? {})), total }
+}
+
+function metadataKeysOf(fields: FieldSelection): 'all' | 'none' | Set<string> {
+  if (fields.all) return 'all'
+  return fields.metadata
+}
+
+async function listCoreBacked(core: ItemsCore, type: CoreBackedItemType, query: ListQuery): Promise<ItemPage> {
+  const { total, rows } = await listCoreItems(core.moodle, type.name, {
+    conditions: query.conditions.map(toCoreCondition),
+    sort: query.sort.map((s) => ({ field: s.ref.name, desc: s.desc })),
+    offset: query.page * query.perpage,
+    limit: query.perpage,
+  })
+  return { items: rows.map((r) => coreItem(type, r)), total }
+}
+
+function toCoreCondition(c: Condition): CoreCondition {
+  const field = c.ref.name
+  if ('values' in c) return { field, op: c.op, values: c.values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)) }
+  if (c.op === 'null') return { field, op: 'null', value: c.value }
+  if (c.op === 'contains') return { field, op: 'contains', value: String(c.value) }
+  const v = c.value
+  return { field, op: c.op, value: typeof v === 'boolean' ? (v ? 1 : 0) : v }
+}
+
+/** A Moodle row as an item (§7.5): unmapped fields null, no version, guid or usermodified. */
+export function coreItem(type: CoreBackedItemType, row: CoreItemRow): Item {
+  const f = row.fields
+  const int = (k: string) => (f[k] === null || f[k] === undefined ? null : Number(f[k]))
+  const str = (k: string) => (f[k] === null || f[k] === undefined ? null : String(f[k]))
+  return {
+    id: Number(f.id),
+    type: type.name,
+    contextid: int('contextid'),
+    courseid: int('courseid'),
+    userid: int('userid'),
+    parent: int('parent'),
+    fullname: str('fullname'),
+    shortname: str('shortname'),
+    idnumber: str('idnumber'),
+    description: str('description'),
+    descriptionformat: int('descriptionformat') as number,
+    status: null,
+    visible: int('visible'),
+    guid: null,
+    sortorder: int('sortorder'),
+    version: null,
+    usermodified: null,
+    timecreated: int('timecreated'),
+    timemodified: int('timemodified'),
+    metadata: sortedKeys(row.metadata as Record<string, MetadataValue>),
+  }
+}
+
+/** A stored item row and metadata by id, or null (items of unregistered types count as absent). */
+export async function findStoredItem(core: ItemsCore, id: number, options: { forUpdate?: boolean; db?: ItemsCore['db']['db'] } = {}): Promise<{ item: Item; type: StoredItemType } | null> {
+  const db = options.db ?? core.db.db
+  let query = db.selectFrom('items_items').select([...ITEM_COLUMNS]).where('id', '=', id)
+  if (options.forUpdate) query = query.forUpdate()
+  // The metadata query does not depend on the row: both in parallel.
+  const [row, meta] = await Promise.all([query.executeTakeFirst(), loadMetadata({ ...core.db, db }, [id])])
+  if (!row) return null
+  const type = core.registry.get(row.type)
+  if (!type || type.kind !== 'stored') return null
+  return { item: toItem(row as ItemRow, meta.get(id) ?? {}), type }
+}
+
+/** §8.3 steps 1–3: a stored or core-backed item the caller may read, or 404/403. */
+export async function getItem(core: ItemsCore, caller: Caller, id: number, type: ItemType | undefined): Promise<{ item: Item; type: ItemType }> {
+  if (type?.kind === 'core') {
+    const row = await findCoreItem(core.moodle, type.name, id)
+    if (!row) throw Errors.itemNotFound()
+    await requireRead(core, caller, type)
+    return { item: coreItem(type, row), type }
+  }
+  const found = await findStoredItem(core, id)
+  if (!found || (type && found.type.name !== type.name)) throw Errors.itemNotFound()
+  await requireRead(core, caller, found.type)
+  return found
+}

@@ -1,0 +1,52 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { Errors, ItemsApiError, violationError } from '../errors.ts'
+import type { ExtensionRoute } from '../extensions/extension-routes.ts'
+import { okReply, type Reply } from '../http/reply.ts'
+import type { AuthenticatedUser, ItemsService, MoodleReader } from '../public-api.ts'
+import { hasCapability, type Caller, type ItemsCore } from '../operations/items-core.ts'
+import { violationsFromAjv } from '../validation/ajv.ts'
+import type { ParsedRequest } from './item-routes.ts'
+
+/** Runs an extension route (§15.3): validate params/query (400) and body (422), call, shape the reply. */
+export async function extensionRoute(
+  core: ItemsCore,
+  route: ExtensionRoute,
+  rawParams: Record<string, string>,
+  r: ParsedRequest,
+  ctx: { caller: Caller | null; user: AuthenticatedUser | null; items: ItemsService; ip: string; requestId: string; log: FastifyBaseLogger },
+): Promise<Reply> {
+  const params: Record<string, unknown> = { ...rawParams }
+  if (route.validateParams && !route.validateParams(params)) throw violationError(400, violationsFromAjv(route.validateParams.errors))
+  const query: Record<string, unknown> = {}
+  for (const [k, v] of r.query) query[k] = v.length === 1 ? v[0] : v
+  if (route.validateQuery && !route.validateQuery(query)) throw violationError(400, violationsFromAjv(route.validateQuery.errors))
+  if (route.validateBody && !route.validateBody(r.body)) throw violationError(422, violationsFromAjv(route.validateBody.errors))
+  const headers: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(r.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v
+  const result = await route.def.handler(
+    { params, query, body: r.body, headers, ip: ctx.ip },
+    {
+      requestId: ctx.requestId,
+      user: ctx.user,
+      items: ctx.items,
+      moodle: core.moodle.db as unknown as MoodleReader,
+      hasCapability: async (capability) => (ctx.caller ? hasCapability(core, ctx.caller, capability) : false),
+      log: ctx.log,
+    },
+  )
+  const status = result.status ?? 200
+  const shape = route.shapeResponse.get(status)
+  if (!shape) {
+    ctx.log.error({ route: route.operationId, status }, 'extension route returned an undeclared status')
+    throw Errors.serverError()
+  }
+  if (status === 204) return { status: 204, headers: { ...(result.headers ?? {}) } }
+  const full = result as { data: unknown; meta?: Record<string, unknown>; headers?: Record<string, string> }
+  const data = structuredClone(full.data)
+  if (shape.data) shape.data(data)
+  let meta: unknown = full.meta === undefined ? undefined : structuredClone(full.meta)
+  if (meta !== undefined && shape.meta) shape.meta(meta)
+  return okReply(status, data, { meta, headers: full.headers })
+}
+
+export { ItemsApiError }

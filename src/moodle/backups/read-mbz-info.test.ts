@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js'
+import { create } from 'tar'
+import { parseManifest, readMbzInfo } from './read-mbz-info.ts'
+
+/** The head of a manifest as Moodle 4.5 writes it (moodle.md §12.2), trimmed. */
+function manifest(courseId: number | string, type = 'course'): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<moodle_backup>
+  <information>
+    <name>backup-moodle2-course-${courseId}-x-20261122-0915.mbz</name>
+    <moodle_version>2024100706</moodle_version>
+    <original_wwwroot>http://127.0.0.1:8081</original_wwwroot>
+    <original_course_id>${courseId}</original_course_id>
+    <original_course_fullname>Course &amp; more</original_course_fullname>
+    <details>
+      <detail backup_id="0123456789abcdef0123456789abcdef">
+        <type>${type}</type>
+        <format>moodle2</format>
+        <interactive>1</interactive>
+      </detail>
+    </details>
+    <contents>
+      <course>
+        <courseid>${courseId}</courseid>
+      </course>
+    </contents>
+  </information>
+</moodle_backup>`
+}
+
+describe('readMbzInfo', () => {
+  let root: string
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'mb-mbz-'))
+  })
+  after(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('reads the manifest of a gzip-compressed tar .mbz (Moodle’s default)', async () => {
+    const dir = join(root, 'tree')
+    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'course'), { recursive: true }))
+    await writeFile(join(dir, 'course', 'course.xml'), '<course/>')
+    await writeFile(join(dir, 'moodle_backup.xml'), manifest(12))
+    await create({ gzip: true, file: join(root, 'tar.mbz'), cwd: dir }, ['course', 'moodle_backup.xml'])
+    assert.deepEqual(await readMbzInfo(join(root, 'tar.mbz')), { type: 'course', originalCourseId: 12, format: 'moodle2' })
+  })
+
+  it('reads the manifest of a ZIP .mbz ($CFG->usezipbackups)', async () => {
+    const writer = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
+    await writer.add('files.xml', new TextReader('<files/>'))
+    await writer.add('moodle_backup.xml', new TextReader(manifest(7, 'activity')))
+    await writeFile(join(root, 'zip.mbz'), Buffer.from(await (await writer.close()).arrayBuffer()))
+    assert.deepEqual(await readMbzInfo(join(root, 'zip.mbz')), { type: 'activity', originalCourseId: 7, format: 'moodle2' })
+  })
+
+  it('answers null for files that are no backup', async () => {
+    await writeFile(join(root, 'text.mbz'), 'fake mbz for course 5')
+    assert.equal(await readMbzInfo(join(root, 'text.mbz')), null)
+    const dir = join(root, 'empty-tree')
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }))
+    await writeFile(join(dir, 'other.xml'), '<x/>')
+    await create({ gzip: true, file: join(root, 'nomanifest.mbz'), cwd: dir }, ['other.xml'])
+    assert.equal(await readMbzInfo(join(root, 'nomanifest.mbz')), null)
+  })
+
+  it('treats a missing or null course id as unknown', () => {
+    assert.deepEqual(parseManifest(manifest('$@NULL@$')), { type: 'course', originalCourseId: null, format: 'moodle2' })
+    assert.equal(parseManifest('<moodle_backup/>'), null)
+  })
+})
