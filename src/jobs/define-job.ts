@@ -84,11 +84,20 @@ export interface JobDefinitionInput<P> {
   /** Checks and types the stored payload; throws when it is malformed (the job then fails). */
   parsePayload?: (raw: unknown) => P
   run(ctx: JobContext<P>): Promise<JobResult>
+  /**
+   * Called once when the job fails for good (an unexpected error, a timeout, a retryable error on
+   * its last attempt, or a worker that died on the last attempt), before the failure is recorded:
+   * a reporting job requests its failure callback here, so that it never waits for one forever
+   * (moopanel-api.md §5.4: "a job that fails unexpectedly still ends in reporting with failure
+   * values"). Errors are logged and do not change the ending.
+   */
+  onFailure?: (ctx: { job: RunningJob; payload: P; nowMs(): number; log: JobLogger }, summary: string) => Promise<void>
 }
 
 /** A job type: its run function and execution settings. */
-export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload' | 'sharedLock'>> {
+export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload' | 'sharedLock' | 'onFailure'>> {
   lockMode: SiteLockMode
+  onFailure: JobDefinitionInput<P>['onFailure'] | null
   timeoutMs: number | null
   parsePayload(raw: unknown): P
   /** A job to pass to `enqueueJobs`. */
@@ -126,6 +135,7 @@ export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
     reports: input.reports ?? false,
     parsePayload: input.parsePayload ?? ((raw) => raw as P),
     run: input.run,
+    onFailure: input.onFailure ?? null,
     request: (payload, options = {}) => ({
       type: input.name,
       payload,

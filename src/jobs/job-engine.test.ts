@@ -479,6 +479,30 @@ for (const database of databases) {
       await waitFor('the held job ran', async () => ran.includes('moodle'))
     })
 
+    it('calls onFailure once when a job fails for good, before recording it (a reporting job is never left waiting)', { timeout: 30_000 }, async () => {
+      const [store] = await freshStores(1)
+      const failures: Array<{ id: number; summary: string; payload: unknown }> = []
+      const broken = defineJob<{ n: number }>({
+        name: 'test.broken',
+        moodleChanging: false,
+        reports: true,
+        maxAttempts: 2,
+        async run({ job }) {
+          if (job.attempt === 1) throw new RetryableError('try again', 1)
+          throw new Error('disk on fire')
+        },
+        async onFailure({ job, payload }, summary) {
+          failures.push({ id: job.id, summary, payload })
+        },
+      })
+      const { ids } = await enqueueJobs(store!, [broken.request({ n: 7 })], { nowMs: Date.now() })
+      startWorker(store!, [broken], { owner: 'f' })
+      await waitFor('reporting', async () => (await jobRow(store!, ids[0]!)).state === 'reporting')
+      await stopWorkers()
+      assert.deepEqual(failures, [{ id: ids[0], summary: 'disk on fire', payload: { n: 7 } }])
+      assert.equal((await jobRow(store!, ids[0]!)).outcome, 'failure')
+    })
+
     it('keeps findJob and listUnfinishedJobs working, and settles reporting jobs', { timeout: 30_000 }, async () => {
       const [store] = await freshStores(1)
       const backup = defineJob<{ courseid: number }>({ name: 'backup_course', moodleChanging: false, reports: true, run: async ({ payload }) => ({ course: payload.courseid }) })

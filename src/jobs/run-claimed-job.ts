@@ -64,14 +64,16 @@ export function runClaimedJob(job: ClaimedJob, definition: JobDefinition<unknown
   }
   const timer = setInterval(() => void heartbeat(), deps.heartbeatMs)
 
+  let parsedPayload: { value: unknown } | null = null
   const execute = async (): Promise<Ending> => {
-    if (job.attempt > job.maxAttempts) return { kind: 'failure', summary: 'Lease expired after the last attempt.' }
     let payload: unknown
     try {
       payload = definition.parsePayload(job.payload)
     } catch (error) {
       return { kind: 'failure', summary: `Invalid payload: ${messageOf(error)}` }
     }
+    parsedPayload = { value: payload }
+    if (job.attempt > job.maxAttempts) return { kind: 'failure', summary: 'Lease expired after the last attempt.' }
     const ctx: JobContext<unknown> = {
       job: { id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, requestId: job.requestId, createdAtMs: job.createdAtMs },
       payload,
@@ -100,6 +102,12 @@ export function runClaimedJob(job: ClaimedJob, definition: JobDefinition<unknown
       clearInterval(timer)
     }
     if (lost || abandoned) return
+    if (ending.kind === 'failure' && definition.onFailure && parsedPayload) {
+      const runningJob = { id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, requestId: job.requestId, createdAtMs: job.createdAtMs }
+      await definition
+        .onFailure({ job: runningJob, payload: (parsedPayload as { value: unknown }).value, nowMs, log }, ending.summary)
+        .catch((error: unknown) => log.error({ err: error }, 'job failure handler failed'))
+    }
     const at = nowMs()
     const reporting = definition.reports
     const recorded =

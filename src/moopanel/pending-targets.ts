@@ -1,4 +1,5 @@
 import { compareVersions, type AvailableUpdate } from '../moodle/index.ts'
+import { BurstCache } from '../shared/burst-cache.ts'
 import type { Store } from '../store/index.ts'
 import { CORE_UPDATE_JOB, PLUGINS_UPDATE_JOB } from './jobs/job-names.ts'
 
@@ -11,7 +12,24 @@ export type PendingTargets = Map<string, string[]>
  * MooPanel deletes update rows that are no longer listed and the callback refers to them. One
  * indexed query; an empty map (the usual case) lets the callers keep their cached answers.
  */
-export async function readPendingTargets(store: Store): Promise<PendingTargets> {
+export function readPendingTargets(store: Store, reuseMs: number): Promise<PendingTargets> {
+  let cache = caches.get(store)
+  if (!cache) caches.set(store, (cache = new BurstCache<PendingTargets>(reuseMs, 1, reuseMs)))
+  return cache.get('pending', () => queryPendingTargets(store))
+}
+
+/** Forgets the reused answer (after this process enqueued an install). */
+export function forgetPendingTargets(store: Store): void {
+  caches.delete(store)
+}
+
+/**
+ * Reused for `read_reuse_ms` without stale serving: a job installs its target only after a
+ * download, and this process forgets the answer when it enqueues one.
+ */
+const caches = new WeakMap<Store, BurstCache<PendingTargets>>()
+
+async function queryPendingTargets(store: Store): Promise<PendingTargets> {
   const rows = await store.db
     .selectFrom('store_jobs')
     .select(['type', 'payload'])

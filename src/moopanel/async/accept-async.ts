@@ -2,6 +2,7 @@ import { countUnfinishedJobs, enqueueJobs, findReplay, type NewJob } from '../..
 import { readCoreSettings } from '../../moodle/index.ts'
 import { errorReply, type EndpointContext, type Reply } from '../context.ts'
 import { RAW_JSON } from '../raw-json.ts'
+import { forgetPendingTargets } from '../pending-targets.ts'
 import { CORE_UPDATE_JOB } from '../jobs/job-names.ts'
 import { requestKey } from './request-key.ts'
 
@@ -37,6 +38,7 @@ export async function acceptAsync(
     windowS,
     response: (ids) => JSON.stringify(decided.respond(ids)),
   })
+  if (options.codeChange) forgetPendingTargets(store)
   if (result.replayed && result.response) return replay(result.response)
   return { status: 200, body: { [RAW_JSON]: result.response ?? JSON.stringify(decided.respond([])) } }
 }

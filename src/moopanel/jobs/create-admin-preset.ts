@@ -55,6 +55,9 @@ export function createAdminPresetJob(deps: MoopanelJobDeps): JobDefinition<Creat
     sharedLock: true,
     maxAttempts: MAX_ATTEMPTS,
     reports: true,
+    async onFailure({ job, nowMs }) {
+      await settleAsFailure(deps, job.id, 'Internal error.', nowMs())
+    },
     timeoutMs: HELPER_TIMEOUT_MS + 120_000,
     async run({ job, payload, nowMs, signal, log }) {
       const exported = await exportAdminSettings(deps.moodle, { phpBinary: deps.code.phpBinary, timeoutMs: HELPER_TIMEOUT_MS, signal })

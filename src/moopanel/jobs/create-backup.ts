@@ -42,6 +42,10 @@ export function createBackupJob(deps: MoopanelJobDeps): JobDefinition<CreateBack
     sharedLock: true,
     maxAttempts: MAX_ATTEMPTS,
     reports: true,
+    async onFailure({ job, payload, nowMs }) {
+      const body = backupCreatedBody({ status: false, courseId: payload.course_id, message: 'Problem while creating backup.' })
+      await requestCallback(deps, { kind: 'backup_created', instanceId: payload.instance_id, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
+    },
     timeoutMs: BACKUP_TIMEOUT_MS + 600_000,
     async run({ job, payload, nowMs, signal }) {
       const startedAtSec = Math.floor(nowMs() / 1000)

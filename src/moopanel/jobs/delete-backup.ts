@@ -48,6 +48,10 @@ export function deleteBackupJob(deps: MoopanelJobDeps): JobDefinition<DeleteBack
     moodleChanging: false,
     maxAttempts: MAX_ATTEMPTS,
     reports: true,
+    async onFailure({ job, payload, nowMs }) {
+      const body = deletionFinishedBody({ status: false, userId: payload.userId, backupResultId: payload.backupResultId, message: 'Backup not deleted.' })
+      await requestCallback(deps, { kind: 'deletion_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
+    },
     async run({ job, payload, nowMs }) {
       const result = await deleteBackupFile(deps.moodle, payload.link)
       const status = result === 'deleted' || result === 'absent'

@@ -35,6 +35,13 @@ export function installZipJob(deps: MoopanelJobDeps): JobDefinition<InstallZipPa
     moodleChanging: true,
     maxAttempts: 3,
     reports: true,
+    async onFailure({ job, payload, nowMs }, summary) {
+      const body = zipInstallsFinishedBody({
+        jobId: job.id, userId: payload.userId, username: payload.username,
+        updates: payload.urls.map((link) => ({ link, status: false, component: null, version: null, error: 'Internal error.' })),
+      })
+      await requestCallback(deps, { kind: 'zip_installs_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary }, nowMs())
+    },
     async run(ctx) {
       const { payload, job } = ctx
       const panel = deps.callbackTarget().moopanelUrl

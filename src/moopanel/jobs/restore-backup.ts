@@ -76,6 +76,11 @@ export function restoreBackupJob(deps: MoopanelJobDeps): JobDefinition<RestoreBa
     sharedLock: true,
     maxAttempts: MAX_ATTEMPTS,
     reports: true,
+    async onFailure({ job, payload, nowMs }) {
+      await eraseJobSecret(deps.store, payload.password).catch(() => undefined)
+      const body = restoreFinishedBody({ status: false, userId: payload.userId, backupResultId: payload.backupResultId, courseId: payload.courseId, message: 'Backup not restored.' })
+      await requestCallback(deps, { kind: 'restore_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
+    },
     timeoutMs: RESTORE_TIMEOUT_MS + 600_000,
     async run({ job, payload, nowMs, signal, journal, log }) {
       let outcome = journal.get<Outcome>('outcome')

@@ -59,6 +59,10 @@ export function updateCoreJob(deps: MoopanelJobDeps): JobDefinition<UpdateCorePa
     moodleChanging: true,
     maxAttempts: 3,
     reports: true,
+    async onFailure({ job, payload, nowMs }) {
+      const body = coreUpdateFinishedBody({ status: false, jobId: job.id, userId: payload.userId, updateId: payload.updateId, message: 'Internal error.' })
+      await requestCallback(deps, { kind: 'core_update_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: 'Internal error.' }, nowMs())
+    },
     async run(ctx) {
       const { payload, job } = ctx
       const jobStaging = join(deps.code.stagingDir, 'jobs', String(job.id))

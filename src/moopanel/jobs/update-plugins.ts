@@ -43,6 +43,13 @@ export function updatePluginsJob(deps: MoopanelJobDeps): JobDefinition<UpdatePlu
     moodleChanging: true,
     maxAttempts: 3,
     reports: true,
+    async onFailure({ job, payload, nowMs }, summary) {
+      const body = pluginUpdatesFinishedBody({
+        jobId: job.id, userId: payload.userId, username: payload.username,
+        updates: payload.updates.map((u) => ({ modelId: u.modelId, status: false, component: u.component, error: 'Internal error.' })),
+      })
+      await requestCallback(deps, { kind: 'plugin_updates_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary }, nowMs())
+    },
     async run(ctx) {
       const { payload, job } = ctx
       const results = await runPluginItems(deps, ctx, payload.updates, (item, _i, dir) => decide(deps, ctx, item, dir))

@@ -9,7 +9,7 @@ import { coreUpdateInfo, upgradeLogRow } from '../wire.ts'
 /** GET /moodle_core: installed core, available core updates, core upgrade log (§4.11). */
 export const moodleCore: EndpointHandler = async (ctx) => {
   const inventory = await getPluginInventory(ctx.deps.moodle)
-  const pending = await readPendingTargets(ctx.deps.store)
+  const pending = await readPendingTargets(ctx.deps.store, ctx.deps.moodle.reuseMs)
   if (pending.has('core')) return ok(coreInfo(inventory, pending))
   let body = bodies.get(inventory)
   if (body === undefined) bodies.set(inventory, (body = JSON.stringify(coreInfo(inventory))))

@@ -13,7 +13,7 @@ export const plugins: EndpointHandler = async (ctx) => {
   const withUpdates = flag(ctx, 'displayupdates')
   const withLog = flag(ctx, 'displayupdateslog')
   const key = `${withUpdates}:${withLog}`
-  const pending = withUpdates ? await readPendingTargets(ctx.deps.store) : new Map()
+  const pending = withUpdates ? await readPendingTargets(ctx.deps.store, ctx.deps.moodle.reuseMs) : new Map()
   if (pending.size > 0) {
     // Rare (an install awaits its callback): built for this request only.
     return { status: 200, body: { last_check_for_updates: inventory.lastCheck, plugins: installed(inventory).map((p) => pluginElement(inventory, p, withUpdates, withLog, pending)) } }
