@@ -88,7 +88,9 @@ describe("the service's store inside Moodle's MariaDB database", { skip: !testEn
     const conn = await mysql.createConnection(mysqlOptions(copy.url, decodeURIComponent(new URL(copy.url).pathname.slice(1))))
     try {
       const [tables] = await conn.query<mysql.RowDataPacket[]>("SHOW TABLES LIKE 'mb\\_%'")
-      assert.deepEqual(tables.map((t) => Object.values(t)[0]).sort(), ['mb_audit', 'mb_course_backups', 'mb_idempotency', 'mb_jobs', 'mb_locks', 'mb_settings'])
+      assert.deepEqual(tables.map((t) => Object.values(t)[0]).sort(), [
+        'mb_audit', 'mb_course_backups', 'mb_idempotency', 'mb_item_audit', 'mb_itemmeta', 'mb_items', 'mb_jobs', 'mb_locks', 'mb_settings',
+      ])
       const [settings] = await conn.query<mysql.RowDataPacket[]>('SELECT name, value FROM mb_settings')
       assert.ok(!JSON.stringify(settings).includes(TEST_KEY), 'the plain key is not stored')
       const [audit] = await conn.query<mysql.RowDataPacket[]>('SELECT method, path, status, key_prefix, payload FROM mb_audit')
