@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Readable } from 'node:stream'
 import { appendAudit, redact } from '../store/index.ts'
-import { AddressList, clientAddress } from './client-ip.ts'
+import { AddressList, clientAddress } from '../shared/client-address.ts'
 import { errorReply, type MoopanelDeps, type Reply } from './context.ts'
 import { dispatch } from './dispatch.ts'
 import { ENDPOINT_METHODS } from './endpoints.ts'

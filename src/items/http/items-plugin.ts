@@ -12,7 +12,7 @@ import { corsHeaders, preflightHeaders } from './cors.ts'
 import { isJsonContentType, parseJsonObject, readRawBody } from './read-body.ts'
 import { errorReply, REFUSAL_MESSAGES, type Reply } from './reply.ts'
 import { matchRoute, type RouteMatch } from './router.ts'
-import { clientAddress } from './client-address.ts'
+import { clientAddress } from '../../shared/client-address.ts'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])

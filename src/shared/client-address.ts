@@ -1,4 +1,3 @@
-// A copy of moopanel/client-ip.ts: surfaces do not import each other; TODO(#4) move both to src/shared.
 import ipaddr from 'ipaddr.js'
 
 /** A parsed list of addresses and CIDR ranges (IPv4-mapped IPv6 compared as IPv4). */
