@@ -220,7 +220,7 @@ for (const engine of [...fixtureDbs(), 'pglite'] as FixtureDb[]) {
       it('accepts HS256 with sub as the user id, and the username claim when sub is absent', async () => {
         const auth = await makeAuth()
         const ok = await auth.authenticate(bearer(await hs(valid({ sub: String(PLAIN) }))))
-        assert.deepEqual(ok, { ok: true, principal: { userId: PLAIN, via: 'jwt', tokenId: null, siteAdmin: false } })
+        assert.deepEqual(ok, { ok: true, principal: { userId: PLAIN, via: 'jwt', tokenId: null, siteAdmin: false, credentialRef: 'jwt:-' } })
         assert.equal(summary(await auth.authenticate(bearer(await hs(valid({ username: 'tool_generator_000001' }))))), 'jwt:3')
         const admin = await auth.authenticate(bearer(await hs(valid({ sub: '2' }))))
         assert.equal(admin.ok && admin.principal.siteAdmin, true)

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { SignJWT } from 'jose'
+import pg from 'pg'
 import { ADMIN, itemsDbs, startItemsService, type ItemsService } from './support/items-env.ts'
 
 const SECRET = 'items-routes-secret-0123456789abcdefghijklmnop'
@@ -97,6 +98,23 @@ for (const db of itemsDbs()) {
         assert.ok(res.status >= 200 && res.status < 300, `${method} ${path}: ${res.status} ${res.body}`)
       }
       assert.equal((await call('GET', `/api/v1/items/${itemId}`, undefined, `Bearer ${admin}`)).status, 404, 'deleted')
+    })
+
+    it('records which JWT wrote an item (credentialref jwt:<iss>:<jti>), never the token', async () => {
+      const token = await new SignJWT({ jti: 'req-42' }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(ADMIN)).setIssuer('https://idp.example')
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 600).sign(new TextEncoder().encode(SECRET))
+      const created = await call('POST', '/api/v1/items', { type: 'generic', fullname: 'Audited' }, `Bearer ${token}`)
+      assert.equal(created.status, 201, created.body)
+      if (db !== 'pgsql') return // the audit rows are read back from the PostgreSQL store here
+      const client = new pg.Client({ connectionString: s.stateUrl! })
+      await client.connect()
+      try {
+        const rows = (await client.query('SELECT * FROM mb_item_audit WHERE itemid = $1', [created.json.data.id])).rows
+        assert.deepEqual(rows.map((r) => [r.authmethod, r.credentialref]), [['jwt', 'jwt:https://idp.example:req-42']])
+        assert.ok(!JSON.stringify(rows).includes(token))
+      } finally {
+        await client.end()
+      }
     })
   })
 }

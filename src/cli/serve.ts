@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path'
 import { createService } from '../service.ts'
 import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
 
@@ -5,7 +6,8 @@ import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
 export async function serveCommand(flags: CommonFlags): Promise<void> {
   try {
     const config = await configFrom(flags)
-    const service = await createService(config)
+    // Relative items_type_files / items_extensions resolve against the configuration file's folder.
+    const service = await createService(config, flags.config ? { items: { baseDir: dirname(resolve(flags.config)) } } : {})
     onShutdown(service.close)
     const { ops } = await service.listen()
     if (ops) service.app.log.info({ ops }, 'operations listener (healthz, readyz, metrics)')

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path'
 import { createService } from '../service.ts'
 import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
 
@@ -9,7 +10,7 @@ import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
 export async function workerCommand(flags: CommonFlags): Promise<void> {
   try {
     const config = await configFrom(flags)
-    const service = await createService(config, { workerOnly: true })
+    const service = await createService(config, { workerOnly: true, ...(flags.config ? { items: { baseDir: dirname(resolve(flags.config)) } } : {}) })
     onShutdown(service.close)
     const ops = await service.listenOps()
     service.app.log.info({ ops }, 'job worker running')

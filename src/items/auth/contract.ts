@@ -21,6 +21,8 @@ export interface Principal {
   /** `external_tokens.id` (Moodle table) when authenticated by web-service token (audit reference). */
   tokenId: number | null
   siteAdmin: boolean
+  /** The audit's `credentialref` for JWTs (`jwt:<iss>[:<jti>]`, §12); other credentials derive theirs. */
+  credentialRef?: string
 }
 
 /** An error answer of the documented shape (§4.4): status + reason; the routes build the body. */

@@ -94,7 +94,7 @@ async function authenticateRequest(request: AuthRequest, settings: MoodleAuthSet
   if (!credential.ok) return credential
   const identity = await verifyCredential(credential.value, request, settings, nowMs, deps)
   if (!identity.ok) return identity
-  const { userId, tokenId, sesskey } = identity.value
+  const { userId, tokenId, sesskey, credentialRef } = identity.value
   const siteAdmin = settings.siteAdmins.has(userId)
   if (settings.maintenanceEnabled && !siteAdmin && !(await hasSystemCapability(deps.moodle, settings, userId, MAINTENANCE_ACCESS))) {
     return maintenance(`maintenance mode: user ${userId} has no maintenance access`)
@@ -103,10 +103,10 @@ async function authenticateRequest(request: AuthRequest, settings: MoodleAuthSet
     const checked = checkSesskey(request, sesskey)
     if (!checked.ok) return checked
   }
-  return ok({ userId, via: credential.value.kind, tokenId, siteAdmin })
+  return ok({ userId, via: credential.value.kind, tokenId, siteAdmin, ...(credentialRef ? { credentialRef } : {}) })
 }
 
-type Identity = { userId: number; tokenId: number | null; sesskey: string | null }
+type Identity = { userId: number; tokenId: number | null; sesskey: string | null; credentialRef?: string }
 
 async function verifyCredential(
   credential: Credential,
@@ -126,7 +126,7 @@ async function verifyCredential(
           : await readAuthUserByUsername(moodle, subject.value.username, settings.mnetLocalHostId)
       const user = checkUser(row, settings)
       if (!user.ok) return { ...user, cause: `JWT: ${user.cause}` }
-      return ok({ userId: user.value.id, tokenId: null, sesskey: null })
+      return ok({ userId: user.value.id, tokenId: null, sesskey: null, credentialRef: subject.value.ref })
     }
     case 'wstoken': {
       const result = await authenticateWsToken(credential.token, { moodle, config, settings, clientIp: request.clientIp, nowMs, log: deps.log })

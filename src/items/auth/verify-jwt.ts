@@ -6,7 +6,10 @@ import type { JwtKeys } from './jwt-keys.ts'
 import { expired, invalid, ok, unavailable, type Step } from './refusals.ts'
 
 /** Whom a verified JWT names: a user id (`sub`) or a username (the username claim). */
-export type JwtSubject = { by: 'id'; id: string } | { by: 'username'; username: string }
+export type JwtSubject = ({ by: 'id'; id: string } | { by: 'username'; username: string }) & {
+  /** `jwt:<iss>` with `:<jti>` when present, `jwt:-` without `iss` (the audit's credentialref, §12). */
+  ref: string
+}
 
 export interface JwtContext {
   keys: JwtKeys
@@ -84,13 +87,15 @@ function checkClaims(claims: Record<string, unknown>, ctx: JwtContext): Step<tru
 }
 
 function subjectOf(claims: Record<string, unknown>, usernameClaim: string): Step<JwtSubject> {
+  const iss = typeof claims['iss'] === 'string' && claims['iss'] !== '' ? claims['iss'] : '-'
+  const ref = typeof claims['jti'] === 'string' && claims['jti'] !== '' ? `jwt:${iss}:${claims['jti']}` : `jwt:${iss}`
   if (Object.hasOwn(claims, 'sub')) {
     const sub = claims['sub']
-    return typeof sub === 'string' && USER_ID.test(sub) ? ok({ by: 'id', id: sub }) : invalid('JWT sub is not a user id')
+    return typeof sub === 'string' && USER_ID.test(sub) ? ok({ by: 'id', id: sub, ref }) : invalid('JWT sub is not a user id')
   }
   const username = Object.hasOwn(claims, usernameClaim) ? claims[usernameClaim] : undefined
   if (typeof username !== 'string' || username === '') return invalid('JWT has neither sub nor a username')
-  return ok({ by: 'username', username })
+  return ok({ by: 'username', username, ref })
 }
 
 function isNumber(value: unknown): value is number {

@@ -216,7 +216,7 @@ async function audit(
 
 /** `credentialref` of §12; a principal may carry `credentialRef` (jwt:<iss>[:<jti>]) from the authenticator. */
 function credentialRef(caller: Caller): string {
-  const p = caller.principal as typeof caller.principal & { credentialRef?: string }
+  const p = caller.principal
   if (typeof p.credentialRef === 'string') return p.credentialRef.slice(0, 255)
   if (p.via === 'wstoken') return `wstoken:${p.tokenId ?? '-'}`
   if (p.via === 'jwt') return 'jwt:-'
