@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
@@ -63,6 +63,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       dbschema: config.db_schema, wwwroot: config.wwwroot, dataroot: config.dataroot,
     },
   })
+  setPhpRunAs(moodle, phpRunAsOf(config.php_run_as))
   let store: Store | undefined
   try {
     const stateTarget = config.state_url ? await resolveDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
@@ -211,4 +212,10 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
 /** The store shares Moodle's database by default, through a small pool of its own. */
 function storeTargetFor(target: DatabaseTarget): DatabaseTarget {
   return target.driver === 'pglite' ? target : { ...target, poolSize: 3 }
+}
+
+/** `php_run_as` as the adapter takes it. */
+function phpRunAsOf(value: string): PhpRunAs {
+  const ids = /^(\d+):(\d+)$/.exec(value)
+  return ids ? { uid: Number(ids[1]), gid: Number(ids[2]) } : (value as 'auto' | 'self' | 'owner')
 }

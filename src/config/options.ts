@@ -109,6 +109,10 @@ export const OPTIONS = {
   core_update_preserve_paths: { schema: list.default([]), doc: 'Extra local files kept by a core update' },
   post_code_change_command: { schema: z.string().optional(), doc: 'Command run after every code swap' },
   php_binary: { schema: z.string().min(1).default('php'), doc: 'PHP CLI used for Moodle scripts' },
+  php_run_as: {
+    schema: z.string().regex(/^(auto|self|owner|\d+:\d+)$/).default('auto'),
+    doc: "Whom PHP runs as: auto (the dataroot's owner when the service runs as root), self, owner, or uid:gid",
+  },
   idempotency_window_s: { schema: int(0).default(900), doc: 'Idempotency window of asynchronous requests' },
   queue_max_pending: { schema: int(1).default(500), doc: 'Unfinished jobs before new work is refused' },
   job_concurrency: { schema: int(1).default(2), doc: 'Parallel non-Moodle-changing jobs' },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Moodle } from '../moodle.ts'
+import { setPhpRunAs } from './spawn-php.ts'
 import { runMoodleScript } from './run-moodle-script.ts'
 
 /** The stand-in PHP CLI (test/support/fake-php/php) behaves like Moodle's scripts (moodle.md §9). */
@@ -24,7 +25,7 @@ describe('runMoodleScript', () => {
       await writeFile(join(dirroot, 'admin', 'cli', `${s}.php`), '<?php // stand-in\n')
     }
     await writeFile(join(dirroot, 'config.php'), `<?php\n$CFG->dataroot = '${dataroot}';\n`)
-    moodle = { dirroot, dataroot, admin: 'admin' } as Moodle
+    moodle = { dirroot, dataroot, admin: 'admin', memo: new Map() } as unknown as Moodle
   })
 
   after(async () => {
@@ -89,5 +90,20 @@ describe('runMoodleScript', () => {
     await chown(moodle.dataroot!, 65534, 65534)
     const r = await runMoodleScript(moodle, 'purge_caches', { phpBinary: PHP, args: ['--fake-whoami'], timeoutMs: 10_000, runAs: 'owner' })
     assert.equal(r.stdout.trim(), '65534:65534')
+  })
+
+  it('follows php_run_as when a call does not say: auto = the dataroot owner as root, self, uid:gid', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+    await chown(moodle.dataroot!, 65534, 65534)
+    const whoami = async () => (await runMoodleScript(moodle, 'purge_caches', { phpBinary: PHP, args: ['--fake-whoami'], timeoutMs: 10_000 })).stdout.trim()
+    try {
+      setPhpRunAs(moodle, 'auto')
+      assert.equal(await whoami(), '65534:65534')
+      setPhpRunAs(moodle, 'self')
+      assert.equal(await whoami(), '0:0')
+      setPhpRunAs(moodle, { uid: 65534, gid: 0 })
+      assert.equal(await whoami(), '65534:0')
+    } finally {
+      setPhpRunAs(moodle, 'self')
+    }
   })
 })

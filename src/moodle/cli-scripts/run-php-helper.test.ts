@@ -18,7 +18,7 @@ describe('runPhpHelper', () => {
     await chmod(root, 0o755)
     const dirroot = join(root, 'moodle')
     await mkdir(dirroot)
-    moodle = { dirroot, dataroot: join(root, 'moodledata'), admin: 'admin' } as Moodle
+    moodle = { dirroot, dataroot: join(root, 'moodledata'), admin: 'admin', memo: new Map() } as unknown as Moodle
   })
   after(async () => {
     await rm(root, { recursive: true, force: true })

@@ -98,8 +98,27 @@ export async function spawnPhp(moodle: Moodle, scriptPath: string, options: Scri
   })
 }
 
-async function identityFor(moodle: Moodle, runAs: ScriptOptions['runAs']): Promise<{ uid?: number; gid?: number }> {
-  if (runAs === undefined) return {}
+/** `php_run_as`: whom PHP runs as when a call does not say (moodle.md: Moodle's files belong to the web server's user). */
+export type PhpRunAs = 'auto' | 'self' | 'owner' | { uid: number; gid: number }
+
+const RUN_AS_KEY = 'cli/php-run-as'
+
+/** Sets the site's default PHP identity (from `php_run_as`). */
+export function setPhpRunAs(moodle: Moodle, runAs: PhpRunAs): void {
+  moodle.memo.set(RUN_AS_KEY, runAs)
+}
+
+async function identityFor(moodle: Moodle, given: ScriptOptions['runAs']): Promise<{ uid?: number; gid?: number }> {
+  const configured = (moodle.memo.get(RUN_AS_KEY) as PhpRunAs | undefined) ?? 'auto'
+  const runAs = given ?? configured
+  if (runAs === 'self') return {}
+  if (runAs === 'auto') {
+    // As root, PHP runs as the dataroot's owner (files it creates must stay Moodle's); otherwise as us.
+    const root = typeof process.getuid === 'function' && process.getuid() === 0
+    if (!root || !moodle.dataroot) return {}
+    const owner = await stat(moodle.dataroot).catch(() => null)
+    return !owner || owner.uid === 0 ? {} : { uid: owner.uid, gid: owner.gid }
+  }
   if (runAs !== 'owner') return runAs
   if (!moodle.dataroot) throw new Error('the dataroot is not known, so its owner cannot be found')
   const owner = await stat(moodle.dataroot)
