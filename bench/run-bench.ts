@@ -78,8 +78,11 @@ async function main(): Promise<void> {
     const headers = { 'x-api-key': KEY }
     const opts = { connections: CONNECTIONS, seconds: SECONDS }
 
+    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale,items').split(',')
+    let bare: Figures | undefined
+    if (only.includes('endpoints')) {
     console.log(`\n== Read endpoints on the PostgreSQL fixture (${CONNECTIONS} connections, ${SECONDS} s each) ==`)
-    const bare = await measure('bare Fastify hello-world', `http://127.0.0.1:${barePort}/`, {}, opts)
+    bare = await measure('bare Fastify hello-world', `http://127.0.0.1:${barePort}/`, {}, opts)
     const rows: Figures[] = [bare]
     for (const [name, path] of ENDPOINTS) {
       // Bare Fastify right before each endpoint: the ratio compares runs seconds apart.
@@ -101,8 +104,7 @@ async function main(): Promise<void> {
     for (const [name, path] of ENDPOINTS) rawRows.push(await measure(`${name} [no reuse]`, rawBase + path, headers, opts))
     printTable(rawRows, bare, new Map())
     await stopChild(raw)
-
-    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale,items').split(',')
+    }
     if (only.includes('items')) {
       await runItemsBench({ bin, siteDir: site.dir, env, barePort, connections: CONNECTIONS, seconds: SECONDS, freePort, startChild, stopChild })
     }
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     )
     children.push(demoRaw)
     const demoRawRow = await measure('demo /users/count [no reuse]', `${demoRawBase}/users/count`, headers, opts)
+    bare ??= await measure('bare Fastify hello-world', `http://127.0.0.1:${barePort}/`, {}, opts)
     printTable(
       [bare, demoRow, demoRawRow],
       bare,

@@ -103,8 +103,10 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       shuttingDown: () => closing !== undefined,
     }
     // The Items API gets its own pool on the state database (its list and get endpoints are hot).
+    // Its few query shapes repeat, so PostgreSQL keeps them prepared: at most 100 statements per
+    // connection, i.e. 100 × db_pool_size on the server (docs/items-api.md, Performance).
     const itemsTarget = stateTarget.driver === 'pglite' ? stateTarget : { ...stateTarget, poolSize: config.db_pool_size }
-    const itemsKysely = new Kysely<never>({ dialect: createDialect(itemsTarget) })
+    const itemsKysely = new Kysely<never>({ dialect: createDialect(itemsTarget, { preparedStatements: true }) })
     const itemsStore: Store = {
       db: itemsKysely as unknown as Store['db'],
       family: store.family,

@@ -53,8 +53,24 @@ export async function verifyJwt(token: string, ctx: JwtContext): Promise<Step<Jw
   return subjectOf(claims as Record<string, unknown>, ctx.config.items_jwt_username_claim)
 }
 
-async function keyFor(alg: unknown, kid: unknown, ctx: JwtContext): Promise<Step<{ alg: string; key: KeyObject }>> {
-  if (alg === 'HS256' && ctx.keys.hs256) return ok({ alg, key: ctx.keys.hs256 })
+/**
+ * The HS256 secret as a WebCrypto key, imported once per secret: `jose` verifies with WebCrypto and
+ * would otherwise import a `KeyObject` secret again on every call (the verification itself is
+ * unchanged: the same secret, restricted to HMAC-SHA-256 verification).
+ */
+const hmacKeys = new WeakMap<KeyObject, Promise<CryptoKey | KeyObject>>()
+function hmacKeyOf(secret: KeyObject): Promise<CryptoKey | KeyObject> {
+  let key = hmacKeys.get(secret)
+  if (!key) {
+    // Should the import fail, `jose` gets the KeyObject as before.
+    key = crypto.subtle.importKey('raw', secret.export(), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']).catch(() => secret)
+    hmacKeys.set(secret, key)
+  }
+  return key
+}
+
+async function keyFor(alg: unknown, kid: unknown, ctx: JwtContext): Promise<Step<{ alg: string; key: KeyObject | CryptoKey }>> {
+  if (alg === 'HS256' && ctx.keys.hs256) return ok({ alg, key: await hmacKeyOf(ctx.keys.hs256) })
   if (alg === 'RS256' || alg === 'ES256') {
     if (ctx.keys.publicKey?.alg === alg) return ok({ alg, key: ctx.keys.publicKey.key })
     if (ctx.jwks) {

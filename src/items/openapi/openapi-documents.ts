@@ -33,5 +33,5 @@ export function buildOpenApiDocuments(registry: ItemTypeRegistry, inputs: OpenAp
   const doc = buildOpenApi(registry, inputs)
   const json = toJsonText(doc)
   const yaml = toYamlText(doc)
-  return { json, yaml, jsonEtag: documentEtag(json), yamlEtag: documentEtag(yaml) }
+  return { json, yaml, jsonEtag: documentEtag(json), yamlEtag: documentEtag(yaml), jsonBytes: Buffer.from(json, 'utf8'), yamlBytes: Buffer.from(yaml, 'utf8') }
 }

@@ -1,11 +1,11 @@
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { findCoreItem, listCoreItems, type CoreCondition, type CoreItemRow } from '../../moodle/index.ts'
 import { Errors } from '../errors.ts'
 import type { CoreBackedItemType, ItemType, StoredItemType } from '../item-types/item-type.ts'
 import type { Item, MetadataValue } from '../public-api.ts'
 import type { Condition, FieldSelection, ListQuery } from '../query/parse-list-query.ts'
 import { orderSql, whereSql } from '../query/stored-query.ts'
-import { ITEM_COLUMNS, loadMetadata, sortedKeys, toItem, type ItemRow } from '../store/items-db.ts'
+import { ITEM_COLUMNS, ITEM_COLUMNS_OF_I, itemsOfJoinedRows, JOINED_META_COLUMNS, loadMetadata, sortedKeys, toItem, type ItemRow, type JoinedMetaRow } from '../store/items-db.ts'
 import { canRead, requireRead, type Caller, type ItemsCore } from './items-core.ts'
 
 /** A page of items and the total (§8.1). */
@@ -14,7 +14,11 @@ export interface ItemPage {
   total: number
 }
 
-/** §8.1 steps 2–4: authorise, count, read the page and its metadata (one query each). */
+/**
+ * §8.1 steps 2–4: authorise, then one query for the page, its total (`COUNT(*) OVER ()`) and its
+ * metadata (joined to the page). Only a page past the end, which has no row to carry the total,
+ * costs a second query (the count).
+ */
 export async function listItems(core: ItemsCore, caller: Caller, type: ItemType | undefined, query: ListQuery): Promise<ItemPage> {
   if (type?.kind === 'core') {
     await requireRead(core, caller, type)
@@ -31,23 +35,29 @@ export async function listItems(core: ItemsCore, caller: Caller, type: ItemType 
   }
   const where = whereSql(types, query.conditions)
   const offset = query.page * query.perpage
-  const columns = sql.join(ITEM_COLUMNS.map((c) => sql.ref(`i.${c}`)))
-  // The count and the page are independent queries: run them side by side (one round trip of latency).
-  const [counted, rows] = await Promise.all([
-    sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${sql.table('items_items')} i WHERE ${where}`.execute(core.db.db),
-    sql<ItemRow>`SELECT ${columns} FROM ${sql.table('items_items')} i WHERE ${where}
-      ORDER BY ${orderSql(query.sort)} LIMIT ${sql.lit(query.perpage)} OFFSET ${sql.lit(offset)}`.execute(core.db.db),
-  ])
-  const total = Number(counted.rows[0]?.n ?? 0)
-  if (rows.rows.length === 0) return { items: [], total }
   const keys = metadataKeysOf(query.fields)
-  const meta = keys === 'none' ? new Map<number, Record<string, MetadataValue>>() : await loadMetadata(core.db, rows.rows.map((r) => Number(r.id)), keys === 'all' ? undefined : keys)
-  return { items: rows.rows.map((r) => toItem(r, meta.get(Number(r.id)) ?? {})), total }
+  // LIMIT and OFFSET are parameters (one statement text per query shape); mysql2 interpolates
+  // them client-side as integer literals.
+  const page = sql`SELECT ${ITEM_COLUMNS_OF_I}, COUNT(*) OVER () AS mb_total FROM ${sql.table('items_items')} i WHERE ${where}
+    ORDER BY ${orderSql(query.sort)} LIMIT ${query.perpage} OFFSET ${offset}`
+  const rows = (
+    keys === 'none'
+      ? await page.execute(core.db.db)
+      : await sql`WITH p AS (${page})
+    SELECT p.*, ${JOINED_META_COLUMNS} FROM p LEFT JOIN ${sql.table('items_itemmeta')} pm ON pm.itemid = p.id${keys === 'all' ? sql`` : sql` AND pm.name IN (${sql.join([...keys])})`}
+    ORDER BY ${orderSql(query.sort, 'p')}`.execute(core.db.db)
+  ).rows as Array<ItemRow & JoinedMetaRow & { mb_total: number | string }>
+  if (rows.length === 0) {
+    if (offset === 0) return { items: [], total: 0 }
+    const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${sql.table('items_items')} i WHERE ${where}`.execute(core.db.db)
+    return { items: [], total: Number(counted.rows[0]?.n ?? 0) }
+  }
+  return { items: itemsOfJoinedRows(rows), total: Number(rows[0]!.mb_total) }
 }
 
-function metadataKeysOf(fields: FieldSelection): 'all' | 'none' | Set<string> {
+function metadataKeysOf(fields: FieldSelection): 'all' | 'none' | ReadonlySet<string> {
   if (fields.all) return 'all'
-  return fields.metadata
+  return fields.metadata !== 'all' && fields.metadata !== 'none' && fields.metadata.size === 0 ? 'none' : fields.metadata
 }
 
 async function listCoreBacked(core: ItemsCore, type: CoreBackedItemType, query: ListQuery): Promise<ItemPage> {
@@ -101,14 +111,35 @@ export function coreItem(type: CoreBackedItemType, row: CoreItemRow): Item {
 /** A stored item row and metadata by id, or null (items of unregistered types count as absent). */
 export async function findStoredItem(core: ItemsCore, id: number, options: { forUpdate?: boolean; db?: ItemsCore['db']['db'] } = {}): Promise<{ item: Item; type: StoredItemType } | null> {
   const db = options.db ?? core.db.db
-  let query = db.selectFrom('items_items').select([...ITEM_COLUMNS]).where('id', '=', id)
-  if (options.forUpdate) query = query.forUpdate()
-  // The metadata query does not depend on the row: both in parallel.
-  const [row, meta] = await Promise.all([query.executeTakeFirst(), loadMetadata({ ...core.db, db }, [id])])
-  if (!row) return null
-  const type = core.registry.get(row.type)
+  let item: Item | undefined
+  if (options.forUpdate) {
+    // FOR UPDATE cannot lock the nullable side of an outer join: the row, then its metadata.
+    const row = await db.selectFrom('items_items').select([...ITEM_COLUMNS]).where('id', '=', id).forUpdate().executeTakeFirst()
+    if (!row) return null
+    const meta = await loadMetadata({ ...core.db, db }, [id])
+    item = toItem(row as ItemRow, meta.get(id) ?? {})
+  } else {
+    // The row and its metadata in one query (one round trip), compiled once per store.
+    const { rows } = await db.executeQuery<ItemRow & JoinedMetaRow>(CompiledQuery.raw(findItemSql(core.db), [id]))
+    item = itemsOfJoinedRows(rows)[0]
+  }
+  if (!item) return null
+  const type = core.registry.get(item.type)
   if (!type || type.kind !== 'stored') return null
-  return { item: toItem(row as ItemRow, meta.get(id) ?? {}), type }
+  return { item, type }
+}
+
+const findItemTexts = new WeakMap<ItemsCore['db'], string>()
+
+/** The text of the read by id (one parameter, the id), table names resolved for this store. */
+function findItemSql(itemsDb: ItemsCore['db']): string {
+  let text = findItemTexts.get(itemsDb)
+  if (text === undefined) {
+    text = sql`SELECT ${ITEM_COLUMNS_OF_I}, ${JOINED_META_COLUMNS} FROM ${sql.table('items_items')} i
+      LEFT JOIN ${sql.table('items_itemmeta')} pm ON pm.itemid = i.id WHERE i.id = ${0}`.compile(itemsDb.db).sql
+    findItemTexts.set(itemsDb, text)
+  }
+  return text
 }
 
 /** §8.3 steps 1–3: a stored or core-backed item the caller may read, or 404/403. */

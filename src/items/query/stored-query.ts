@@ -89,21 +89,21 @@ export function whereSql(types: readonly string[], conditions: readonly Conditio
   return sql.join([typeCond, ...conditions.map(conditionSql)], sql` AND `)
 }
 
-/** ORDER BY: nulls last both ways, `id` appended unless present (§9.3). */
-export function orderSql(keys: readonly SortKey[]): Expr {
+/** ORDER BY over the item columns of `alias` (`i` by default): nulls last both ways, `id` appended unless present (§9.3). */
+export function orderSql(keys: readonly SortKey[], alias = 'i'): Expr {
   const parts: Expr[] = []
   for (const k of keys) {
     const dir = sql.raw(k.desc ? 'DESC' : 'ASC')
     if (k.ref.source === 'core') {
-      const col = sql.ref(`i.${k.ref.name}`)
+      const col = sql.ref(`${alias}.${k.ref.name}`)
       if (!NOT_NULL_COLUMNS.has(k.ref.name)) parts.push(sql`(CASE WHEN ${col} IS NULL THEN 1 ELSE 0 END)`)
       parts.push(sql`${col} ${dir}`)
     } else {
       const column = { string: 'value_string', int: 'value_int', bool: 'value_int', float: 'value_float', json: 'value_json' }[k.ref.storage ?? 'string']
-      const value = sql`(SELECT ${sql.ref(`m.${column}`)} FROM ${meta} m WHERE m.itemid = i.id AND m.name = ${k.ref.name})`
+      const value = sql`(SELECT ${sql.ref(`m.${column}`)} FROM ${meta} m WHERE m.itemid = ${sql.ref(`${alias}.id`)} AND m.name = ${k.ref.name})`
       parts.push(sql`(CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END)`, sql`${value} ${dir}`)
     }
   }
-  if (!keys.some((k) => k.ref.source === 'core' && k.ref.name === 'id')) parts.push(sql`i.id ASC`)
+  if (!keys.some((k) => k.ref.source === 'core' && k.ref.name === 'id')) parts.push(sql`${sql.ref(`${alias}.id`)} ASC`)
   return sql.join(parts)
 }

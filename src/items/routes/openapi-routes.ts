@@ -12,6 +12,9 @@ export interface OpenApiDocuments {
   yaml: string
   jsonEtag: string
   yamlEtag: string
+  /** The same serialisations encoded once (UTF-8), so a request does not encode the document again. */
+  jsonBytes?: Buffer
+  yamlBytes?: Buffer
 }
 
 /** GET M/api/openapi.json | .yaml (§8.7): not wrapped, ETag, `Cache-Control: no-cache`. */
@@ -23,7 +26,7 @@ export function openapiRoute(docs: OpenApiDocuments, format: 'json' | 'yaml', r:
   return {
     status: 200,
     headers: { ...headers, 'content-type': format === 'json' ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8' },
-    body: format === 'json' ? docs.json : docs.yaml,
+    body: format === 'json' ? (docs.jsonBytes ?? docs.json) : (docs.yamlBytes ?? docs.yaml),
   }
 }
 

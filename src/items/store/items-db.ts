@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { tablePrefixPlugin } from '../../shared/table-rename-plugin.ts'
 import type { ItemsTables, Store } from '../../store/index.ts'
 import { codePointCompare } from '../messages.ts'
@@ -148,4 +148,50 @@ export async function loadMetadata(db: ItemsDb, ids: readonly number[], keys?: R
     m[row.name] = decodeMeta(row)
   }
   return out
+}
+
+/** `i.id, i.type, …`: the item columns of alias `i`, one raw fragment (plain lower-case names need no quoting in either dialect). */
+export const ITEM_COLUMNS_OF_I = sql.raw(ITEM_COLUMNS.map((c) => `i.${c}`).join(', '))
+
+/**
+ * The metadata columns of a row joined as `pm` (`LEFT JOIN <itemmeta> pm`), aliased so they cannot
+ * clash with item columns; all null when the item has no (selected) metadata.
+ */
+export const JOINED_META_COLUMNS = sql.raw(
+  ['name', 'valuetype', 'value_string', 'value_int', 'value_float', 'value_json'].map((c) => `pm.${c} AS pm_${c}`).join(', '),
+)
+
+/** The aliased metadata columns of a joined row. */
+export interface JoinedMetaRow {
+  pm_name: string | null
+  pm_valuetype: MetaRow['valuetype'] | null
+  pm_value_string: string | null
+  pm_value_int: number | string | null
+  pm_value_float: number | null
+  pm_value_json: string | null
+}
+
+/** Items from item rows joined with their metadata rows; one item's rows are adjacent, order kept. */
+export function itemsOfJoinedRows(rows: ReadonlyArray<ItemRow & JoinedMetaRow>): Item[] {
+  const items: Item[] = []
+  let last: ItemRow | undefined
+  let meta: Record<string, MetadataValue> = {}
+  const flush = () => {
+    if (last) items.push(toItem(last, meta))
+  }
+  for (const row of rows) {
+    if (!last || Number(last.id) !== Number(row.id)) {
+      flush()
+      last = row
+      meta = {}
+    }
+    if (row.pm_name !== null && row.pm_valuetype !== null) {
+      meta[row.pm_name] = decodeMeta({
+        itemid: row.id as number, name: row.pm_name, valuetype: row.pm_valuetype, value_string: row.pm_value_string,
+        value_int: row.pm_value_int as MetaRow['value_int'], value_float: row.pm_value_float, value_json: row.pm_value_json,
+      } as MetaRow)
+    }
+  }
+  flush()
+  return items
 }

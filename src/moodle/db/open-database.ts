@@ -4,6 +4,7 @@ import pg from 'pg'
 import Cursor from 'pg-cursor'
 import { createPool as createMysqlPool } from 'mysql2'
 import { PgliteCursor, pglitePoolFor } from './pglite-pool.ts'
+import { DEFAULT_PREPARED_PER_CONNECTION, prepareStatementsOn } from './prepared-statements.ts'
 import { tablePrefixPlugin } from '../../shared/table-rename-plugin.ts'
 import type { MoodleTables } from './tables.ts'
 
@@ -68,8 +69,18 @@ export function openDatabase(target: DatabaseTarget, prefix: string): MoodleData
   }
 }
 
+/** Options of a dialect beyond its target. */
+export interface DialectOptions {
+  /**
+   * PostgreSQL (driver `postgres`) only: run data statements as named prepared statements, at most
+   * this many per connection (`true`: 100), the least recently used dropped first (see
+   * prepared-statements.ts). For pools whose few query shapes repeat (the Items API's).
+   */
+  preparedStatements?: boolean | number
+}
+
 /** Creates the Kysely dialect for a target; exported for the service's own store. */
-export function createDialect(target: DatabaseTarget): Dialect {
+export function createDialect(target: DatabaseTarget, options: DialectOptions = {}): Dialect {
   switch (target.driver) {
     case 'postgres': {
       const pool = new pg.Pool({
@@ -89,6 +100,8 @@ export function createDialect(target: DatabaseTarget): Dialect {
       // An idle connection dropped by the server (restart, failover) must not crash the process:
       // the pool discards it and the next query opens a new one.
       pool.on('error', () => undefined)
+      const prepared = options.preparedStatements === true ? DEFAULT_PREPARED_PER_CONNECTION : options.preparedStatements || 0
+      if (prepared > 0) pool.on('connect', (client) => prepareStatementsOn(client, prepared))
       return new PostgresDialect({ pool, cursor: Cursor })
     }
     case 'mysql': {
