@@ -90,12 +90,27 @@ for (const store of stores) {
     /** The plugin folder is entirely the old one or entirely the new one (or, between renames, absent). */
     const folderState = async (): Promise<'old' | 'new' | 'absent'> => {
       const dir = join(site.dir, 'blocks', 'xp')
-      if (!(await exists(dir))) return 'absent'
-      const version = await readFile(join(dir, 'version.php'), 'utf8')
-      const marker = await exists(join(dir, 'NEW_CODE'))
-      const isNew = version.includes('2025100500')
-      assert.equal(marker, isNew, 'never a mix of old and new files')
-      return isNew ? 'new' : 'old'
+      for (;;) {
+        // Two reads are one observation only if the folder was not swapped in between (same inode).
+        const before = await stat(dir).catch(() => null)
+        if (!before) return 'absent'
+        const version = await readFile(join(dir, 'version.php'), 'utf8').catch(() => null)
+        const marker = await exists(join(dir, 'NEW_CODE'))
+        const after = await stat(dir).catch(() => null)
+        if (version === null || after?.ino !== before.ino) continue
+        const isNew = version.includes('2025100500')
+        assert.equal(marker, isNew, 'never a mix of old and new files')
+        return isNew ? 'new' : 'old'
+      }
+    }
+    /** Stops every service process a test left running (a failed test must not disturb the next). */
+    const stopAll = async () => {
+      for (const c of children) {
+        if (c.exitCode === null && c.signalCode === null) {
+          c.kill('SIGKILL')
+          await exited(c)
+        }
+      }
     }
 
     before(async () => {
@@ -151,6 +166,7 @@ for (const store of stores) {
     })
 
     it('resumes after SIGKILL while Moodle upgrades: the swap stays, the upgrade result decides', { timeout: 120_000 }, async () => {
+      await stopAll()
       // Back to the old version in the database and the old code on disk, to update again.
       const rollbackRoot = join(site.staging, 'rollback')
       const [jobDir] = await readdir(rollbackRoot)
@@ -179,6 +195,7 @@ for (const store of stores) {
     })
 
     it('finishes a core update killed between the two renames of the Moodle root, and switches maintenance off', { timeout: 180_000 }, async () => {
+      await stopAll()
       const addOns = ['blocks/xp', 'course/format/multitopic', 'theme/boost_union', 'local/moopanel']
       files.files.set('/core/direct/stable405/moodle-4.5.7.zip', await buildCorePackage(site.dir, addOns, { version: '2024100707.00', release: '4.5.7 (Build: 20251006)' }))
       const first = await start('core-swap-between-renames')
