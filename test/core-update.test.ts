@@ -14,6 +14,7 @@ import { createService, type Service } from '../src/service.ts'
 import { buildCorePackage } from './support/core-package.ts'
 import { createCodeChangeSite, FAKE_PHP, siteEngines, type CodeChangeSite } from './support/code-change-site.ts'
 import { startPackageServer, type PackageServer } from './support/package-server.ts'
+import { moopanelApi } from './support/moopanel-inject.ts'
 import { TEST_KEY } from './support/start-fixture-service.ts'
 import { startStandInPanel, type StandInPanel } from './support/stand-in-panel.ts'
 
@@ -27,15 +28,7 @@ for (const engine of siteEngines()) {
     let service: Service
     let addOns: string[]
 
-    const api = async (path: string, method = 'GET', data?: unknown) => {
-      const res = await service.app.inject({
-        method: method as 'GET',
-        url: `/local/moopanel/server.php${path}`,
-        headers: { 'x-api-key': TEST_KEY, ...(data === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(data === undefined ? {} : { payload: JSON.stringify({ data }) }),
-      })
-      return { status: res.statusCode, json: res.json(), headers: res.headers, body: res.body }
-    }
+    const api = moopanelApi(() => service.app)
     const settled = async (id: number) => {
       for (const until = Date.now() + 60_000; Date.now() < until; await sleep(100)) {
         const s = (await api(`/tasks/check?id=${id}&type=core_update`)).json as { status: number; error: string }
