@@ -28,6 +28,8 @@ export interface PluginEntry {
   newerUpdates: AvailableUpdate[]
   /** Some newer entry reaches Moodle's `updateminmaturity`. */
   hasUpdates: boolean
+  /** Installed, but its type is no longer known (a subplugin type whose parent's code is gone). */
+  orphaned: boolean
 }
 
 /** The whole inventory; the same object is returned while nothing changed (compare `revision`). */
@@ -107,11 +109,12 @@ async function buildInventory(
   const inputs = { core: state.core, plugins: state.pluginSettings, rows: state.rows, installed }
   const entries: PluginEntry[] = []
   const seen = new Set<string>()
-  const build = (component: string, type: string, name: string, disk: DiskPlugin | null): PluginEntry => {
+  const build = (component: string, type: string, name: string, disk: DiskPlugin | null, orphaned = false): PluginEntry => {
     const versionDb = state.versions.get(component) ?? null
     const stored = updates.byComponent.get(component) ?? []
     const baseline = disk?.version != null ? String(disk.version) : versionDb
-    const newer = baseline === null ? stored : stored.filter((u) => compareVersions(u.version, baseline) > 0)
+    // Moodle's plugin manager offers no update for a plugin whose code is missing (moodle.md §2.5).
+    const newer = disk === null ? [] : baseline === null ? stored : stored.filter((u) => compareVersions(u.version, baseline) > 0)
     const standardNames = catalog.scan.typeMap.standard.get(type)
     const deletedNames = catalog.scan.typeMap.deleted.get(type)
     return {
@@ -119,32 +122,40 @@ async function buildInventory(
       type,
       name,
       typeDir: typeDirs.get(type) ?? '',
-      displayName: catalog.names.get(component) ?? `[pluginname,${component}]`,
+      // Without its folder no language string can be read: Moodle names the plugin by its bare name.
+      displayName: disk === null ? name : (catalog.names.get(component) ?? `[pluginname,${component}]`),
       versionDb,
       disk,
       enabled: enabledStateOf(type, name, disk !== null, inputs),
       isStandard: standardNames?.has(name) === true || (disk === null && deletedNames?.has(name) === true),
-      settingsSection: settingsSectionOf(type, name, disk?.hasSettings ?? false),
+      settingsSection: orphaned ? null : settingsSectionOf(type, name, disk?.hasSettings ?? false),
       storedUpdates: stored,
       newerUpdates: newer,
       hasUpdates: newer.some((u) => u.maturity >= minMaturity),
+      orphaned,
     }
   }
   for (const disk of catalog.scan.plugins) {
     seen.add(disk.component)
     entries.push(build(disk.component, disk.type, disk.name, disk))
   }
+  // Installed plugins missing from disk; those of types no longer known are Moodle's "orphaned"
+  // subplugins, listed after every known type, types in the order they first appear.
   for (const component of installed) {
     if (seen.has(component)) continue
     const split = component.indexOf('_')
     const type = component.slice(0, split)
     const name = component.slice(split + 1)
-    if (split <= 0 || !typeRank.has(type) || name === '') continue // pseudo-components such as core_admin
-    entries.push(build(component, type, name, null))
+    if (split <= 0 || name === '') continue
+    const orphaned = !typeRank.has(type)
+    if (orphaned) typeRank.set(type, typeRank.size)
+    entries.push(build(component, type, name, null, orphaned))
   }
   // Course formats follow the admin's order (`format_plugins_sortorder`), others sort by name.
   const formatOrder = (state.core.get('format_plugins_sortorder') ?? '').split(',').map((s) => s.trim())
-  const withinType = (e: PluginEntry) => (e.type === 'format' && formatOrder.includes(e.name) ? formatOrder.indexOf(e.name) : 1e6)
+  // Within other types, plugins on disk come first, then those missing from disk (each by name).
+  const withinType = (e: PluginEntry) =>
+    e.type === 'format' && formatOrder.includes(e.name) ? formatOrder.indexOf(e.name) : e.disk === null && e.type !== 'format' ? 2e6 : 1e6
   entries.sort(
     (a, b) =>
       (typeRank.get(a.type) ?? 0) - (typeRank.get(b.type) ?? 0) ||

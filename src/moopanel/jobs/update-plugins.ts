@@ -77,6 +77,7 @@ async function decide(deps: MoopanelJobDeps, ctx: Parameters<typeof stagePluginP
   const [inventory, facts] = await Promise.all([getPluginInventory(deps.moodle), readSiteCodeFacts(deps.moodle)])
   const entry = inventory.byComponent.get(item.component)
   if (!entry || entry.versionDb === null) return fail('Plugin not exist in Moodle')
+  if (entry.disk === null) return fail('Update not found') // code missing from disk: Moodle offers no update for it
   const code = entry.disk?.version != null ? String(entry.disk.version) : entry.versionDb
   const vsCode = compareVersions(item.version, code)
   if (vsCode === 0) return { status: true, error: 'Update already installed', component: item.component, version: item.version }
