@@ -66,12 +66,30 @@ export async function cancelQueuedJob(store: Store, id: number): Promise<boolean
   return Number(result.numDeletedRows) === 1
 }
 
-/** Unfinished Moodle-changing jobs (queued, running or retrying). */
+/**
+ * States of a job that has not finished its change (moopanel-api.md §5.3 rule 3): queued, running
+ * or waiting to retry. A job in `reporting` has completed its change and only awaits the settlement
+ * of its callback, which may take up to `callback_max_age_s` while the panel is unreachable.
+ */
+const CHANGE_PENDING: readonly JobState[] = ['queued', 'running', 'retry_wait']
+
+/** How many jobs of the given types have not finished their change (§5.3 rule 3). */
+export async function countJobsChangePending(store: Store, types: readonly string[]): Promise<number> {
+  const row = await store.db
+    .selectFrom('store_jobs')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('state', 'in', [...CHANGE_PENDING])
+    .where('type', 'in', types.length > 0 ? [...types] : [''])
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/** Moodle-changing jobs that have not finished their change (queued, running or retrying; §5.3 rule 3). */
 export async function countUnfinishedMoodleChangingJobs(store: Store): Promise<number> {
   const row = await store.db
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('state', '<>', 'finished')
+    .where('state', 'in', [...CHANGE_PENDING])
     .where('moodle_changing', '=', 1)
     .executeTakeFirst()
   return Number(row?.n ?? 0)

@@ -16,6 +16,7 @@
  */
 export {
   cancelQueuedJob,
+  countJobsChangePending,
   countUnfinishedJobs,
   countUnfinishedMoodleChangingJobs,
   findJob,

@@ -1,4 +1,4 @@
-import { countUnfinishedJobs, enqueueJobs, findReplay, type NewJob } from '../../jobs/index.ts'
+import { countJobsChangePending, countUnfinishedJobs, enqueueJobs, findReplay, type NewJob } from '../../jobs/index.ts'
 import { readCoreSettings } from '../../moodle/index.ts'
 import { errorReply, type EndpointContext, type Reply } from '../context.ts'
 import { RAW_JSON } from '../raw-json.ts'
@@ -47,9 +47,12 @@ function replay(response: string): Reply {
   return { status: 200, body: { [RAW_JSON]: response }, headers: { 'x-idempotent-replay': 'true' } }
 }
 
-/** §5.3 rule 3: code changes wait while a core update is unfinished. */
+/**
+ * §5.3 rule 3: code changes wait while a core update has not finished its change (queued, running
+ * or retrying). One whose change is done and that only awaits its callback no longer counts.
+ */
 export async function coreUpdateUnfinished(ctx: EndpointContext): Promise<boolean> {
-  return (await countUnfinishedJobs(ctx.deps.store, [CORE_UPDATE_JOB])) > 0
+  return (await countJobsChangePending(ctx.deps.store, [CORE_UPDATE_JOB])) > 0
 }
 
 /** The queue refuses work (§5.3): too many unfinished jobs, an upgrade running, or shutting down. */
