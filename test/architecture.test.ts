@@ -1,7 +1,8 @@
 /**
  * The dependency rules of guide/architecture.md, read from the import graph of src/: surfaces
  * depend on domain modules and never the reverse, modules are entered through their index.ts, and
- * only src/moodle spells Moodle's table names.
+ * only src/moodle spells Moodle's table names (and src/demo, which generates a Moodle database of
+ * its own for the embedded demo site and lives outside the adapter).
  */
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -15,13 +16,14 @@ const ALLOWED: Record<string, string[]> = {
   shared: [],
   config: ['shared'],
   moodle: ['shared'],
+  demo: ['moodle', 'shared'],
   store: ['shared'],
   jobs: ['shared', 'store'],
   packages: ['shared'],
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   items: ['moodle', 'store', 'shared', 'config'],
   http: ['moopanel', 'items', 'shared'],
-  cli: ['config', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
+  cli: ['config', 'demo', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'items', 'store', 'jobs', 'shared', 'housekeeping.ts'],
   'housekeeping.ts': ['jobs', 'store', 'moodle'],
 }
@@ -55,9 +57,7 @@ describe('architecture', () => {
   })
 
   it('enters other modules only through their index.ts (shared holds leaf files)', () => {
-    // moodle/demo/index.ts is a second entry point, loaded only by the demo command (it pulls in
-    // the embedded engine, which `serve` never needs).
-    const entries = (to: string) => [join(SRC, to, 'index.ts'), ...(to === 'moodle' ? [join(SRC, 'moodle/demo/index.ts')] : [])]
+    const entries = (to: string) => [join(SRC, to, 'index.ts')]
     const broken = imports
       .filter(({ file, target }) => {
         const to = moduleOf(target)
@@ -67,9 +67,16 @@ describe('architecture', () => {
     assert.deepEqual(broken, [])
   })
 
-  it('spells Moodle table names only in src/moodle', () => {
+  it('keeps the demo generator out of the Moodle adapter', () => {
+    const demoInAdapter = files(join(SRC, 'moodle')).filter((f) => /(^|\/)demo(\/|[-.])/.test(relative(SRC, f)))
+    assert.deepEqual(demoInAdapter.map((f) => relative(SRC, f)), [])
+    const adapterImportsDemo = imports.filter(({ file, target }) => moduleOf(file) === 'moodle' && moduleOf(target) === 'demo')
+    assert.deepEqual(adapterImportsDemo.map(({ file }) => relative(SRC, file)), [])
+  })
+
+  it('spells Moodle table names only in src/moodle (and the demo generator, src/demo)', () => {
     const offenders = files(SRC)
-      .filter((f) => moduleOf(f) !== 'moodle')
+      .filter((f) => moduleOf(f) !== 'moodle' && moduleOf(f) !== 'demo')
       .filter((f) => /['"`]mdl_[a-z]/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(SRC, f))
     assert.deepEqual(offenders, [])

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
-import { createDemoSite } from '../moodle/demo/index.ts'
+import { createDemoSite } from '../demo/index.ts'
 import { createService } from '../service.ts'
 import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
 
