@@ -14,20 +14,44 @@ export type PendingTargets = Map<string, string[]>
  */
 export function readPendingTargets(store: Store, reuseMs: number): Promise<PendingTargets> {
   let cache = caches.get(store)
-  if (!cache) caches.set(store, (cache = new BurstCache<PendingTargets>(reuseMs, 1, reuseMs)))
+  const ttl = Math.max(reuseMs, MIN_REUSE_MS)
+  if (!cache) caches.set(store, (cache = new BurstCache<PendingTargets>(ttl, 1, ttl)))
   return cache.get('pending', () => queryPendingTargets(store))
 }
 
-/** Forgets the reused answer (after this process enqueued an install). */
+/** Forgets the reused answer (after this process enqueued an install or settled a job). */
 export function forgetPendingTargets(store: Store): void {
   caches.delete(store)
 }
 
 /**
- * Reused for `read_reuse_ms` without stale serving: a job installs its target only after a
- * download, and this process forgets the answer when it enqueues one.
+ * The targets as one short string (sorted `component:version` list, `''` when none): the routes
+ * key their saved replies by it, so a pending install costs no rebuild per request.
+ */
+export function pendingSignature(targets: PendingTargets, component?: string): string {
+  if (targets.size === 0) return ''
+  const cacheKey = component ?? ''
+  let saved = signatures.get(targets)
+  if (!saved) signatures.set(targets, (saved = new Map()))
+  let signature = saved.get(cacheKey)
+  if (signature === undefined) {
+    const pairs: string[] = []
+    for (const [c, versions] of targets) if (component === undefined || c === component) for (const v of versions) pairs.push(`${c}:${v}`)
+    signature = pairs.sort().join(',')
+    saved.set(cacheKey, signature)
+  }
+  return signature
+}
+
+const signatures = new WeakMap<PendingTargets, Map<string, string>>()
+
+/**
+ * Reused for `read_reuse_ms` (at least MIN_REUSE_MS, so a burst shares one query even with
+ * `read_reuse_ms=0`) without stale serving: a job installs its target only after a download, and
+ * this process forgets the answer when it enqueues one and when a callback settles a job.
  */
 const caches = new WeakMap<Store, BurstCache<PendingTargets>>()
+const MIN_REUSE_MS = 50
 
 async function queryPendingTargets(store: Store): Promise<PendingTargets> {
   const rows = await store.db

@@ -3,6 +3,7 @@ import { RetryableError, defineJob, enqueueJobs, settleJob, type JobDefinition }
 import { isAbandoned, nextCallbackDelayMs } from '../callbacks/callback-schedule.ts'
 import { callbackContentType, callbackUrl, type CallbackKind } from '../callbacks/callback-urls.ts'
 import { deliverCallbackAttempt } from '../callbacks/deliver-callback.ts'
+import { forgetPendingTargets } from '../pending-targets.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 
 /** One callback to deliver, and the job whose result it reports. */
@@ -45,6 +46,8 @@ export function sendCallbackJob(deps: MoopanelJobDeps): JobDefinition<CallbackPa
         const outcome = undelivered ? { outcome: 'failure' as const, summary: payload.failureUnlessAccepted! } : { outcome: payload.outcome, summary: payload.summary }
         const done = await settleJob(deps.store, payload.jobId, { nowMs: nowMs(), ...outcome })
         if (!done) throw new RetryableError('the reported job is not in reporting yet', NOT_YET_REPORTING_MS)
+        // A settled install no longer holds its target in the listings (§4.0): show that at once.
+        forgetPendingTargets(deps.store)
         return { result }
       }
       if (isAbandoned(job.createdAtMs, nowMs(), deps.callbackMaxAgeS)) return settle('abandoned')

@@ -1,7 +1,7 @@
 import {
   availableCoreUpdates, coreUpdateType, getPluginInventory, type AvailableUpdate, type CoreUpdate, type PluginInventory,
 } from '../../moodle/index.ts'
-import { readPendingTargets, withPendingTargets, type PendingTargets } from '../pending-targets.ts'
+import { pendingSignature, readPendingTargets, withPendingTargets, type PendingTargets } from '../pending-targets.ts'
 import { RAW_JSON } from '../raw-json.ts'
 import { ok, type EndpointHandler } from '../context.ts'
 import { coreUpdateInfo, upgradeLogRow } from '../wire.ts'
@@ -10,14 +10,26 @@ import { coreUpdateInfo, upgradeLogRow } from '../wire.ts'
 export const moodleCore: EndpointHandler = async (ctx) => {
   const inventory = await getPluginInventory(ctx.deps.moodle)
   const pending = await readPendingTargets(ctx.deps.store, ctx.deps.moodle.reuseMs)
-  if (pending.has('core')) return ok(coreInfo(inventory, pending))
-  let body = bodies.get(inventory)
-  if (body === undefined) bodies.set(inventory, (body = JSON.stringify(coreInfo(inventory))))
-  return ok({ [RAW_JSON]: body })
+  return ok({ [RAW_JSON]: moodleCoreBody(inventory, pending) })
 }
 
-/** Serialised answers per inventory: rebuilt only when the inventory changes. */
-const bodies = new WeakMap<PluginInventory, string>()
+/** The /moodle_core body for these pending targets (only core's count), saved per inventory. */
+export function moodleCoreBody(inventory: PluginInventory, pending: PendingTargets): string {
+  const key = pendingSignature(pending, 'core')
+  let cache = bodies.get(inventory)
+  if (!cache) bodies.set(inventory, (cache = new Map()))
+  let body = cache.get(key)
+  if (body === undefined) {
+    body = JSON.stringify(coreInfo(inventory, pending))
+    cache.set(key, body)
+    while (cache.size > MAX_BODIES) cache.delete(cache.keys().next().value!)
+  }
+  return body
+}
+
+/** Serialised answers per inventory and pending core targets: rebuilt only when either changes. */
+const bodies = new WeakMap<PluginInventory, Map<string, string>>()
+const MAX_BODIES = 8
 
 function coreInfo(inventory: PluginInventory, pending: PendingTargets = new Map()) {
   const stored = inventory.updates.byComponent.get('core') ?? []
