@@ -1,5 +1,7 @@
 import { loadConfig, ConfigError, type Config, type OptionName } from '../config/index.ts'
 import { MoodleSetupError } from '../moodle/index.ts'
+import { ListenError } from '../shared/listen-error.ts'
+import { describeListenError } from './listen-failure.ts'
 
 /** Flags shared by commands that read the configuration. */
 export interface CommonFlags {
@@ -28,10 +30,28 @@ export class UsageError extends Error {
 
 /** Prints an expected start-up failure in one readable line (no stack) and exits non-zero. */
 export function fail(error: unknown): never {
-  const expected = error instanceof ConfigError || error instanceof MoodleSetupError || error instanceof UsageError || (error as { name?: string }).name === 'PhpSubsetError'
-  const message = error instanceof Error ? error.message : String(error)
+  const expected =
+    error instanceof ConfigError || error instanceof MoodleSetupError || error instanceof UsageError || error instanceof ListenError ||
+    (error as { name?: string }).name === 'PhpSubsetError'
+  const message = error instanceof ListenError ? describeListenError(error) : error instanceof Error ? error.message : String(error)
   process.stderr.write(`moodle-bridge: ${expected ? message : `unexpected error: ${message}`}\n`)
   process.exit(expected ? 2 : 1)
+}
+
+/**
+ * Starts the listeners; when one cannot bind, first closes what start-up opened (the other
+ * listener, workers, pools: `close`, given at most `closeTimeoutMs`), then rethrows for `fail()`.
+ */
+export async function listenOrClose<T>(listen: () => Promise<T>, close: () => Promise<void>, closeTimeoutMs = 15_000): Promise<T> {
+  try {
+    return await listen()
+  } catch (error) {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((res) => (timer = setTimeout(res, closeTimeoutMs)))
+    await Promise.race([close().catch(() => undefined), timeout])
+    clearTimeout(timer)
+    throw error
+  }
 }
 
 /** Stops the service cleanly on SIGINT / SIGTERM. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { createDemoSite } from '../demo/index.ts'
 import { createService } from '../service.ts'
-import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
+import { configFrom, fail, listenOrClose, onShutdown, type CommonFlags } from './common.ts'
 
 /** `demo`: the service on a generated Moodle site in an embedded database. */
 export async function demoCommand(flags: CommonFlags & { dir?: string; users?: string }): Promise<void> {
@@ -16,11 +16,12 @@ export async function demoCommand(flags: CommonFlags & { dir?: string; users?: s
       dirroot: site.dirroot,
       database: { target: { driver: 'pglite', pglite: site.pglite }, prefix: site.prefix, wwwroot: site.wwwroot, dataroot: site.dataroot },
     })
-    onShutdown(async () => {
+    const close = async () => {
       await service.close()
       await site.close()
-    })
-    await service.listen()
+    }
+    onShutdown(close)
+    await listenOrClose(service.listen, close)
     const base = `http://${config.host}:${config.port}/local/moopanel/server.php`
     process.stdout.write(
       `\nmoodle-bridge demo: ${site.counts.users} users, ${site.counts.courses} courses, ${site.counts.plugins} plugins\n` +

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { createService } from '../service.ts'
-import { configFrom, fail, onShutdown, type CommonFlags } from './common.ts'
+import { configFrom, fail, listenOrClose, onShutdown, type CommonFlags } from './common.ts'
 
 /**
  * `worker`: runs job workers alone (for other machines or processes), sharing the queue in the
@@ -12,7 +12,7 @@ export async function workerCommand(flags: CommonFlags): Promise<void> {
     const config = await configFrom(flags)
     const service = await createService(config, { workerOnly: true, ...(flags.config ? { items: { baseDir: dirname(resolve(flags.config)) } } : {}) })
     onShutdown(service.close)
-    const ops = await service.listenOps()
+    const ops = await listenOrClose(service.listenOps, service.close)
     service.app.log.info({ ops }, 'job worker running')
   } catch (error) {
     fail(error)
