@@ -14,6 +14,7 @@ import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
 import { createItemsApi, createItemsAuthenticator, type Extension, type ItemsAuthenticator } from './items/index.ts'
 import { Kysely } from 'kysely'
+import { bindListener } from './shared/listen-error.ts'
 
 /** The service's version, for the callbacks' User-Agent. */
 const VERSION = '0.1.0'
@@ -182,12 +183,16 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     const listenOps = async () => {
       if (config.ops_listen === 'off') return null
       const at = config.ops_listen.lastIndexOf(':')
-      return ops.listen({ host: config.ops_listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(config.ops_listen.slice(at + 1)) })
+      const [host, port] = [config.ops_listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(config.ops_listen.slice(at + 1))]
+      return bindListener('ops', host, port, () => ops.listen({ host, port }))
     }
     return {
       app,
       ops,
-      listen: async () => ({ api: await app.listen({ host: config.host, port: config.port }), ops: await listenOps() }),
+      listen: async () => ({
+        api: await bindListener('api', config.host, config.port, () => app.listen({ host: config.host, port: config.port })),
+        ops: await listenOps(),
+      }),
       listenOps,
       moodle,
       store: opened,
