@@ -232,5 +232,19 @@ for (const engine of siteEngines()) {
       assert.ok(!(await exists(join(site.dir, '..', 'escape.php'))))
       assert.equal(await readFile(join(site.dir, 'mod', 'forum', 'version.php'), 'utf8').then((t) => t.includes('2099010100')), false)
     })
+
+    it('refuses before any swap a package that Moodle\'s upgrade would refuse (requires a Moodle 1.x version)', { timeout: 60_000 }, async () => {
+      files.files.set('/zips/ancient.zip', await buildZip({ 'ancient/version.php': versionPhp('local_ancient', 2026010100, '$plugin->requires = 2007101509;\n') }))
+      const urls = [`${files.origin}/zips/ancient.zip`]
+      const before = await readdir(join(site.dir, 'local'))
+      const res = await api('/plugins/installzip', 'POST', { instance_id: 9, user_id: null, username: null, updates: urls })
+      assert.equal(res.status, 200, res.body)
+      const id = res.json.moodle_job_id as number
+      assert.equal((await settled(id, 'plugins_install_zip')).status, 3)
+      const body = callbackFor(id)!.json as { updates: Array<{ link: string; status: boolean; component: string; version: string | null; error: string | null }> }
+      assert.deepEqual(body.updates[0], { link: urls[0], status: false, component: 'local_ancient', version: '2026010100', error: 'Plugin is not compatible with Moodle 2.x or later.' })
+      assert.deepEqual(await readdir(join(site.dir, 'local')), before, 'nothing was swapped in')
+      assert.equal(await dbVersion('local_ancient'), null)
+    })
   })
 }

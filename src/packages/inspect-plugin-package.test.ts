@@ -118,6 +118,23 @@ describe('inspectPluginPackage', () => {
     await inspectPluginPackage(dir, { ...SITE, siteVersion: 2024042200 })
   })
 
+  it('refuses what Moodle\'s upgrade refuses: a Moodle 1.x `requires`, a zero version; 0 means not declared', async () => {
+    const old = await staging({
+      'myplugin/version.php': versionPhp("$plugin->component = 'local_myplugin';\n$plugin->version = 2025010100;\n$plugin->requires = 2007101509;"),
+    })
+    const error = await rejected(old, { ...SITE, readVersion: (s) => parsePluginVersionPhp(s) }, 'package_requires_pre_moodle2')
+    assert.equal(error.message, 'Plugin is not compatible with Moodle 2.x or later.')
+    assert.equal(error.version, 2025010100)
+    const zeroVersion = await staging({ 'myplugin/version.php': versionPhp("$plugin->component = 'local_myplugin';\n$plugin->version = 0;") })
+    await rejected(zeroVersion, { ...SITE, readVersion: (s) => parsePluginVersionPhp(s) }, 'package_invalid_version')
+    const zeros = await staging({
+      'myplugin/version.php': versionPhp("$plugin->component = 'local_myplugin';\n$plugin->version = 2025010100;\n$plugin->requires = 0;\n$plugin->incompatible = 0;"),
+    })
+    const ok = await inspectPluginPackage(zeros, { ...SITE, readVersion: (s) => parsePluginVersionPhp(s) })
+    assert.equal(ok.requires, undefined)
+    assert.equal(ok.incompatible, undefined)
+  })
+
   it('refuses a plugin incompatible with the site branch', async () => {
     const dir = await staging({
       'myplugin/version.php': versionPhp("$plugin->component = 'local_myplugin';\n$plugin->version = 2025010100;\n$plugin->incompatible = 405;"),

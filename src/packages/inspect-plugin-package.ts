@@ -49,6 +49,8 @@ export class PluginPackageError extends AppError {
 
 export const INVALID_PACKAGE_MESSAGE = 'Invalid zip file.'
 const MAX_VERSION_PHP_BYTES = 1024 * 1024
+/** Moodle's upgrade refuses a plugin whose `requires` is below this (Moodle 1.x versions). */
+const MOODLE_2_VERSION = 2010000000
 const SKIPPED_TOP = '__MACOSX'
 const TYPE_NAME = /^[a-z][a-z0-9]*$/
 const MOD_NAME = /^[a-z][a-z0-9]*$/
@@ -57,12 +59,16 @@ const PLUGIN_NAME = /^[a-z][a-z0-9_]*[a-z0-9]$/
 /**
  * Validates an unpacked plugin package in `stagingDir` (moopanel-api.md §5.5.4, in that order):
  * exactly one top-level directory (`__MACOSX` ignored) holding a regular `version.php`; a
- * well-formed component whose name equals the folder; an integer version; `requires` ≤ the site's
- * version; `incompatible` > the site's branch; then the expected component, when given.
+ * well-formed component whose name equals the folder; a positive integer version; `requires` ≤ the
+ * site's version; `incompatible` > the site's branch; then the expected component, when given.
+ * Moodle's upgrade applies the same rules once the code is in place (`upgrade_plugins`: an empty
+ * version, `requires` above `$CFG->version` or below 2010000000, `$CFG->branch` ≤ `incompatible`
+ * all stop it; `requires` and `incompatible` count only when non-empty, so 0 means "not declared"),
+ * and a package it would refuse must be refused here, before anything is swapped in.
  *
  * Throws PluginPackageError: `package_not_single_plugin`, `package_version_php_invalid`,
  * `package_invalid_component`, `package_invalid_version`, `package_requires_newer_moodle`,
- * `package_incompatible`, `package_component_mismatch`.
+ * `package_requires_pre_moodle2`, `package_incompatible`, `package_component_mismatch`.
  */
 export async function inspectPluginPackage(stagingDir: string, options: InspectPluginOptions): Promise<PluginPackage> {
   const entries = (await readdir(stagingDir, { withFileTypes: true })).filter((entry) => entry.name !== SKIPPED_TOP)
@@ -89,7 +95,7 @@ export async function inspectPluginPackage(stagingDir: string, options: InspectP
   }
 
   const { component } = facts
-  const version = Number.isSafeInteger(facts.version) ? facts.version : undefined
+  const version = Number.isSafeInteger(facts.version) && facts.version! > 0 ? facts.version : undefined
   const parts = component === undefined ? undefined : splitComponent(component)
   const knownTypes = options.pluginTypes ? new Set(options.pluginTypes) : undefined
   if (!component || !parts || parts.name !== folder || (knownTypes && !knownTypes.has(parts.type))) {
@@ -98,9 +104,14 @@ export async function inspectPluginPackage(stagingDir: string, options: InspectP
   if (version === undefined) {
     throw new PluginPackageError('package_invalid_version', INVALID_PACKAGE_MESSAGE, component)
   }
-  const { requires, incompatible } = facts
+  // PHP's empty(): 0 (and an absent value) means "not declared".
+  const requires = facts.requires || undefined
+  const incompatible = facts.incompatible || undefined
   if (requires !== undefined && options.siteVersion !== undefined && requires > options.siteVersion) {
     throw new PluginPackageError('package_requires_newer_moodle', 'Plugin requires a newer Moodle version.', component, version)
+  }
+  if (requires !== undefined && requires < MOODLE_2_VERSION) {
+    throw new PluginPackageError('package_requires_pre_moodle2', 'Plugin is not compatible with Moodle 2.x or later.', component, version)
   }
   if (incompatible !== undefined && options.siteBranch !== undefined && incompatible <= options.siteBranch) {
     throw new PluginPackageError('package_incompatible', 'Plugin is incompatible with this Moodle version.', component, version)
