@@ -73,4 +73,26 @@ describe('readMbzInfo', () => {
     assert.deepEqual(parseManifest(manifest('$@NULL@$')), { type: 'course', originalCourseId: null, format: 'moodle2' })
     assert.equal(parseManifest('<moodle_backup/>'), null)
   })
+
+  it('reads the manifest as XML: entities and CDATA decoded, the first detail only, nested names not confused', () => {
+    const xml = manifest('7', '<![CDATA[course]]>').replace('<format>moodle2</format>', '<format>moodle&#50;</format>')
+      .replace('</details>', '<detail backup_id="x"><type>activity</type></detail></details>')
+      .replace('<contents>', '<contents><activity><type>quiz</type><original_course_id>99</original_course_id></activity>')
+    assert.deepEqual(parseManifest(xml), { type: 'course', originalCourseId: 7, format: 'moodle2' })
+  })
+
+  it('stops at the end of <information>: what follows is never parsed; a manifest broken before it is no backup', () => {
+    const tail = manifest(12).replace('</moodle_backup>', '<settings><setting>unclosed & broken <<</moodle_backup>')
+    assert.deepEqual(parseManifest(tail), { type: 'course', originalCourseId: 12, format: 'moodle2' })
+    assert.equal(parseManifest(manifest(12).replace('<details>', '<details><oops a="1>')), null)
+    assert.equal(parseManifest(manifest(12).slice(0, 300)), null)
+  })
+
+  it('decodes UTF-8 split across chunks', async () => {
+    const { ManifestReader } = await import('./manifest-reader.ts')
+    const bytes = Buffer.from(manifest(3, 'cóurse'))
+    const reader = new ManifestReader()
+    for (let i = 0; i < bytes.length; i += 7) reader.write(bytes.subarray(i, i + 7))
+    assert.deepEqual(reader.result(), { type: 'cóurse', originalCourseId: 3, format: 'moodle2' })
+  })
 })

@@ -2,16 +2,9 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { Parser, type ReadEntry } from 'tar'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { ManifestReader, type MbzInfo } from './manifest-reader.ts'
 
-/** What the manifest of a Moodle backup (`moodle_backup.xml`, moodle.md §12.2) says about it. */
-export interface MbzInfo {
-  /** `details/detail/type`: `course`, `section` or `activity`; null when absent. */
-  type: string | null
-  /** `information/original_course_id`; null when absent or not a number. */
-  originalCourseId: number | null
-  /** `details/detail/format`, normally `moodle2`; null when absent. */
-  format: string | null
-}
+export type { MbzInfo } from './manifest-reader.ts'
 
 const MANIFEST = 'moodle_backup.xml'
 /** A manifest lists every setting and activity; far below this on any real course. */
@@ -30,47 +23,25 @@ export async function readMbzInfo(file: string): Promise<MbzInfo | null> {
   } finally {
     await handle.close()
   }
-  let xml: string | null = null
-  if (head[0] === 0x1f && head[1] === 0x8b) xml = await manifestFromTarGz(file)
-  else if (head.readUInt32LE(0) === 0x04034b50) xml = await manifestFromZip(file)
-  return xml === null ? null : parseManifest(xml)
+  if (head[0] === 0x1f && head[1] === 0x8b) return manifestFromTarGz(file)
+  if (head.readUInt32LE(0) === 0x04034b50) return manifestFromZip(file)
+  return null
 }
 
 /** The facts of a manifest's text; exported for tests. */
 export function parseManifest(xml: string): MbzInfo | null {
-  const information = /<information>([\s\S]*?)<\/information>/.exec(xml)?.[1]
-  if (information === undefined) return null
-  const text = (scope: string, tag: string) => {
-    const raw = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(scope)?.[1]
-    return raw === undefined || raw === '$@NULL@$' ? null : decodeXmlText(raw.trim())
-  }
-  const detail = /<details>\s*<detail\b[^>]*>([\s\S]*?)<\/detail>/.exec(information)?.[1] ?? ''
-  const id = text(information, 'original_course_id')
-  return {
-    type: text(detail, 'type'),
-    originalCourseId: id !== null && /^\d{1,18}$/.test(id) ? Number(id) : null,
-    format: text(detail, 'format'),
-  }
-}
-
-function decodeXmlText(text: string): string {
-  return text.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) => {
-    if (e === 'lt') return '<'
-    if (e === 'gt') return '>'
-    if (e === 'quot') return '"'
-    if (e === 'apos') return "'"
-    if (e === 'amp') return '&'
-    return String.fromCodePoint(e.startsWith('#x') ? parseInt(e.slice(2), 16) : Number(e.slice(1)))
-  })
+  const reader = new ManifestReader()
+  reader.write(xml)
+  return reader.result()
 }
 
 const isManifest = (path: string) => path.replace(/^\.\//, '') === MANIFEST
 
-function manifestFromTarGz(file: string): Promise<string | null> {
+function manifestFromTarGz(file: string): Promise<MbzInfo | null> {
   return new Promise((resolve) => {
     const input = createReadStream(file)
     let settled = false
-    const finish = (value: string | null) => {
+    const finish = (value: MbzInfo | null) => {
       if (settled) return
       settled = true
       input.destroy()
@@ -80,9 +51,12 @@ function manifestFromTarGz(file: string): Promise<string | null> {
       strict: true,
       onReadEntry(entry: ReadEntry) {
         if (!isManifest(entry.path) || entry.type !== 'File' || entry.size > MAX_MANIFEST_BYTES) return void entry.resume()
-        const chunks: Buffer[] = []
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
-        entry.on('end', () => finish(Buffer.concat(chunks).toString('utf8')))
+        const reader = new ManifestReader()
+        entry.on('data', (chunk: Buffer) => {
+          reader.write(chunk)
+          if (reader.done) finish(reader.result())
+        })
+        entry.on('end', () => finish(reader.result()))
       },
     })
     parser.on('error', () => finish(null))
@@ -93,12 +67,12 @@ function manifestFromTarGz(file: string): Promise<string | null> {
   })
 }
 
-function manifestFromZip(file: string): Promise<string | null> {
+function manifestFromZip(file: string): Promise<MbzInfo | null> {
   return new Promise((resolve) => {
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) => {
       if (error || !zip) return resolve(null)
       let settled = false
-      const finish = (value: string | null) => {
+      const finish = (value: MbzInfo | null) => {
         if (settled) return
         settled = true
         zip.close()
@@ -108,21 +82,26 @@ function manifestFromZip(file: string): Promise<string | null> {
       zip.on('end', () => finish(null))
       zip.on('entry', (entry: Entry) => {
         if (!isManifest(entry.fileName) || entry.uncompressedSize > MAX_MANIFEST_BYTES) return zip.readEntry()
-        readEntryText(zip, entry).then(finish, () => finish(null))
+        readEntryManifest(zip, entry).then(finish, () => finish(null))
       })
       zip.readEntry()
     })
   })
 }
 
-function readEntryText(zip: ZipFile, entry: Entry): Promise<string> {
+function readEntryManifest(zip: ZipFile, entry: Entry): Promise<MbzInfo | null> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (error, stream) => {
       if (error || !stream) return reject(error ?? new Error('unreadable entry'))
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      const reader = new ManifestReader()
+      stream.on('data', (chunk: Buffer) => {
+        reader.write(chunk)
+        if (!reader.done) return
+        stream.destroy()
+        resolve(reader.result())
+      })
       stream.on('error', reject)
-      stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      stream.on('end', () => resolve(reader.result()))
     })
   })
 }
