@@ -701,17 +701,26 @@ for (const engine of [...fixtureDbs(), 'pglite'] as FixtureDb[]) {
         }
       })
 
-      it('caches mdl_config values for items_settings_cache_s', async () => {
+      it('reuses mdl_config values for at most a second, whatever items_settings_cache_s allows beyond that', async () => {
         const { token } = await addToken({})
         clock.ms = NOW_S * 1000
         const auth = await makeAuth({ items_moodle_config: {}, items_settings_cache_s: 30 })
         assert.equal(summary(await auth.authenticate(bearer(token))), '401 invalid_credentials')
         await setConfig('enablewebservices', '1')
         try {
-          clock.ms += 29_000
-          assert.equal(summary(await auth.authenticate(bearer(token))), '401 invalid_credentials')
-          clock.ms += 1_000
-          assert.equal(summary(await auth.authenticate(bearer(token))), 'wstoken:4')
+          clock.ms += 900
+          assert.equal(summary(await auth.authenticate(bearer(token))), '401 invalid_credentials', 'reused within the second')
+          clock.ms += 700
+          assert.equal(summary(await auth.authenticate(bearer(token))), 'wstoken:4', 'older than 1.5 s: read afresh')
+          await setConfig('enablewebservices', '0')
+          clock.ms += 1_100
+          assert.equal(summary(await auth.authenticate(bearer(token))), 'wstoken:4', 'between 1 and 1.5 s: served while one refresh runs')
+          let after = ''
+          for (let i = 0; i < 200 && after !== '401 invalid_credentials'; i++) {
+            await new Promise((r) => setTimeout(r, 10))
+            after = summary(await auth.authenticate(bearer(token)))
+          }
+          assert.equal(after, '401 invalid_credentials', 'the refreshed value')
         } finally {
           await setConfig('enablewebservices', '0')
           clock.ms = NOW_S * 1000

@@ -35,4 +35,12 @@ describe('BurstCache', () => {
     assert.equal(await cache.get('c', async () => 'C'), 'C', 'a failure is not cached')
     assert.equal(await cache.get('a', async () => 'A2'), 'A2', 'bounded: the least recently used entry went')
   })
+
+  it('counts a value\'s age from when its read started, not when it ended', async () => {
+    let now = 0
+    const cache = new BurstCache<number>(1000, 1, 1000, () => now)
+    assert.equal(await cache.get('k', async () => { now = 900; return 1 }), 1)
+    now = 1000
+    assert.equal(await cache.get('k', async () => 2), 2, 'a read that took 900 ms leaves 100 ms of reuse')
+  })
 })

@@ -31,10 +31,12 @@ export class BurstCache<T> {
     const previous = this.entries.get(key)
     if (previous?.pending) return previous.pending
     const entry: { at: number; value?: T; pending?: Promise<T> } = previous ?? { at: 0 }
+    // A value's age counts from when its read started: a change made while it ran may be missing.
+    const startedAt = this.nowMs()
     entry.pending = produce().then(
       (value) => {
         entry.value = value
-        entry.at = this.nowMs()
+        entry.at = startedAt
         entry.pending = undefined
         return value
       },

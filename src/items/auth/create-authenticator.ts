@@ -3,7 +3,6 @@ import {
   findUnknownCapabilities,
   readAuthUser,
   readAuthUserByUsername,
-  resolveSessionStore,
   type Moodle,
   type MoodleAuthSettings,
   type SessionStore,
@@ -34,7 +33,9 @@ export const MAINTENANCE_ACCESS = 'moodle/site:maintenanceaccess'
 
 /**
  * Builds the Items API authenticator. At start-up it validates the JWT options (a `ConfigError`
- * names the bad option) and resolves the session handler (one read of Moodle's settings); a
+ * names the bad option) and reads Moodle's settings once. Those settings, the session handler
+ * among them, are then re-read at most every second for all requests together (one query), so a
+ * change on the site (web services, maintenance mode, session handler) is honoured within 2 s. A
  * handler it cannot read turns cookie authentication off with a warning.
  */
 export async function createItemsAuthenticator(options: ItemsAuthenticatorOptions): Promise<ItemsAuthenticator> {
@@ -45,29 +46,38 @@ export async function createItemsAuthenticator(options: ItemsAuthenticatorOption
   const settingsReader = createAuthSettingsReader(moodle, {
     overrides: config.items_moodle_config,
     cacheMs: config.items_settings_cache_s * 1000,
+    session: { handler: config.items_session_handler, fileSavePath: config.items_session_file_save_path },
     nowMs,
   })
-  const store = await resolveSessionStore(moodle, {
-    handler: config.items_session_handler,
-    fileSavePath: config.items_session_file_save_path,
-    overrides: config.items_moodle_config,
-  })
-  if (store.kind === 'none' && config.items_session_handler !== 'none') {
-    log.warn({ reason: store.reason }, 'Items API: Moodle session cookies will not be accepted')
+  let lastStore: SessionStore | null = null
+  /** The current settings; says once when the session handler changes to one that cannot be read. */
+  const current = async () => {
+    const snapshot = await settingsReader.read()
+    const store = snapshot.sessionStore
+    if (store !== lastStore && JSON.stringify(store) !== JSON.stringify(lastStore)) {
+      if (store.kind === 'none' && config.items_session_handler !== 'none') {
+        log.warn({ reason: store.reason }, 'Items API: Moodle session cookies will not be accepted')
+      } else if (lastStore !== null) {
+        log.info({ sessionStore: store.kind }, 'Items API: Moodle session handler changed')
+      }
+    }
+    lastStore = store
+    return snapshot
   }
-  const deps: Deps = { moodle, config, keys, jwks, store, log }
+  await current()
+  const deps: Omit<Deps, 'store'> = { moodle, config, keys, jwks, log }
 
   return {
     async authenticate(request) {
-      const settings = await settingsReader.read()
-      const result = await authenticateRequest(request, settings, nowMs(), deps)
+      const { settings, sessionStore } = await current()
+      const result = await authenticateRequest(request, settings, nowMs(), { ...deps, store: sessionStore })
       if (result.ok) return { ok: true, principal: result.value }
       log.warn({ reason: result.refusal.reason, cause: result.cause, clientIp: request.clientIp }, 'Items API authentication refused')
       return { ok: false, refusal: result.refusal } satisfies AuthOutcome
     },
     async has(principal, capability) {
       if (principal.siteAdmin) return true
-      const settings = await settingsReader.read()
+      const { settings } = await current()
       return hasSystemCapability(moodle, settings, principal.userId, capability)
     },
     unknownCapabilities(capabilities) {

@@ -1,4 +1,4 @@
-import { readMiddagSwitches, type Moodle } from '../../moodle/index.ts'
+import { readMiddagSwitches, SETTINGS_REFRESH_MS, type Moodle } from '../../moodle/index.ts'
 
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
 
@@ -9,7 +9,7 @@ export function switchValue(raw: string | undefined): boolean {
 
 /**
  * The two switches of §2.2: the configuration option when set, else the `local_middag` plugin
- * setting (re-read at most every `cacheS` seconds), else false.
+ * setting (re-read at most every `cacheS` seconds, and at least every second: issue #10), else false.
  */
 export class ItemsSwitches {
   private cached: { at: number; enabled: boolean; openapiPublic: boolean } | null = null
@@ -26,7 +26,7 @@ export class ItemsSwitches {
     const { enabled, openapiPublic } = this.options
     if (enabled !== undefined && (enabled === false || openapiPublic !== undefined)) return { enabled, openapiPublic: openapiPublic ?? false }
     const now = this.nowMs()
-    if (this.cached && this.options.cacheS > 0 && now - this.cached.at < this.options.cacheS * 1000) return this.cached
+    if (this.cached && this.options.cacheS > 0 && now - this.cached.at < Math.min(this.options.cacheS * 1000, SETTINGS_REFRESH_MS)) return this.cached
     this.pending ??= readMiddagSwitches(this.moodle)
       .then((raw) => {
         const value = {

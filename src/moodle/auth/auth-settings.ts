@@ -1,5 +1,7 @@
+import { BurstCache } from '../../shared/burst-cache.ts'
 import type { Moodle } from '../moodle.ts'
 import { readLayeredSettings } from './layered-settings.ts'
+import { SESSION_SETTING_NAMES, sessionStoreFrom, type SessionStore, type SessionStoreOptions } from './session-store.ts'
 
 /** The Moodle settings authentication and authorisation use (items-api.md §2.4), parsed. */
 export interface MoodleAuthSettings {
@@ -26,40 +28,52 @@ export interface MoodleAuthSettings {
 const NAMES = [
   'siteadmins', 'siteguest', 'defaultuserroleid', 'mnet_localhost_id', 'enablewebservices',
   'maintenance_enabled', 'sessiontimeout', 'sessioncookie', 'tracksessionip',
+  ...SESSION_SETTING_NAMES,
 ] as const
 
+/** Settings that decide access are re-read at most this often (issue #10: honoured within 2 s). */
+export const SETTINGS_REFRESH_MS = 1000
+
+/** The settings of one read, and the session store they choose. */
+export interface AuthSettingsSnapshot {
+  settings: MoodleAuthSettings
+  sessionStore: SessionStore
+}
+
 export interface AuthSettingsReader {
-  /** The settings, re-read from `mdl_config` at most every `cacheMs` (0 = every call). */
-  read(): Promise<MoodleAuthSettings>
+  /**
+   * The settings (one query of `mdl_config` for all of them). Reused for `min(cacheMs, 1 s)`; for
+   * half as long again the previous value is served while one refresh runs; after that callers wait
+   * for it. Every caller shares the read in flight. So a change shows within 1.5 s plus one query,
+   * and a busy service reads the settings about once a second, not once per request.
+   */
+  read(): Promise<AuthSettingsSnapshot>
+}
+
+/** Database reads made by settings readers, per site (tests and diagnostics). */
+const readCounts = new WeakMap<object, number>()
+
+/** How many times the settings readers of `moodle` have read its settings so far. */
+export function authSettingsReadCount(moodle: object): number {
+  return readCounts.get(moodle) ?? 0
 }
 
 /**
  * A cached reader of the settings above. config.php values come from the `Moodle` handle (read at
- * start-up); concurrent callers share one database read.
+ * start-up); `overrides` (`items_moodle_config`) win over both.
  */
 export function createAuthSettingsReader(
   moodle: Moodle,
-  options: { overrides: Readonly<Record<string, string>>; cacheMs: number; nowMs?: () => number },
+  options: { overrides: Readonly<Record<string, string>>; cacheMs: number; session: SessionStoreOptions; nowMs?: () => number },
 ): AuthSettingsReader {
-  const now = options.nowMs ?? Date.now
-  let cached: { value: MoodleAuthSettings; atMs: number } | null = null
-  let inFlight: Promise<MoodleAuthSettings> | null = null
-  return {
-    read() {
-      if (cached && options.cacheMs > 0 && now() - cached.atMs < options.cacheMs) return Promise.resolve(cached.value)
-      inFlight ??= (async () => {
-        try {
-          const startedMs = now()
-          const value = parseAuthSettings(await readLayeredSettings(moodle, NAMES, options.overrides))
-          cached = { value, atMs: startedMs }
-          return value
-        } finally {
-          inFlight = null
-        }
-      })()
-      return inFlight
-    },
+  const ttlMs = Math.max(0, Math.min(options.cacheMs, SETTINGS_REFRESH_MS))
+  const cache = new BurstCache<AuthSettingsSnapshot>(ttlMs, 1, ttlMs * 1.5, options.nowMs ?? Date.now)
+  const load = async (): Promise<AuthSettingsSnapshot> => {
+    readCounts.set(moodle, authSettingsReadCount(moodle) + 1)
+    const raw = await readLayeredSettings(moodle, NAMES, options.overrides)
+    return { settings: parseAuthSettings(raw), sessionStore: sessionStoreFrom(moodle, raw, options.session) }
   }
+  return { read: () => cache.get('settings', load) }
 }
 
 /** Parses raw setting values; absent or malformed values take the documented defaults. */

@@ -20,10 +20,24 @@ export type SessionHandlerOption = 'auto' | 'file' | 'database' | 'none'
  */
 export async function resolveSessionStore(
   moodle: Moodle,
-  options: { handler: SessionHandlerOption; fileSavePath?: string | undefined; overrides: Readonly<Record<string, string>> },
+  options: SessionStoreOptions & { overrides: Readonly<Record<string, string>> },
 ): Promise<SessionStore> {
+  if (options.handler === 'none') return sessionStoreFrom(moodle, new Map(), options)
+  return sessionStoreFrom(moodle, await readLayeredSettings(moodle, SESSION_SETTING_NAMES, options.overrides), options)
+}
+
+/** The session handler options of the Items API (`items_session_handler`, `items_session_file_save_path`). */
+export interface SessionStoreOptions {
+  handler: SessionHandlerOption
+  fileSavePath?: string | undefined
+}
+
+/** The Moodle settings that choose the session handler and its directory. */
+export const SESSION_SETTING_NAMES = ['session_handler_class', 'dbsessions', 'session_file_save_path'] as const
+
+/** `resolveSessionStore` from settings already read (`SESSION_SETTING_NAMES`, layered as §2.4 says). */
+export function sessionStoreFrom(moodle: Pick<Moodle, 'dataroot'>, settings: ReadonlyMap<string, string>, options: SessionStoreOptions): SessionStore {
   if (options.handler === 'none') return { kind: 'none', reason: 'items_session_handler is none' }
-  const settings = await readLayeredSettings(moodle, ['session_handler_class', 'dbsessions', 'session_file_save_path'], options.overrides)
   let kind: 'file' | 'database' = options.handler === 'database' ? 'database' : 'file'
   if (options.handler === 'auto') {
     const handlerClass = (settings.get('session_handler_class') ?? '').trim().replace(/^\\+/, '').toLowerCase()
