@@ -151,7 +151,7 @@ export const OPTIONS = {
   },
   items_require_if_match: { schema: bool.default(false), doc: 'Require If-Match on PUT/PATCH/DELETE' },
   items_max_body_bytes: { schema: int(1).default(1048576), doc: 'Largest accepted Items request body' },
-  items_settings_cache_s: { schema: int(0).default(30), doc: 'Cache lifetime of Moodle settings read by the Items API' },
+  items_settings_cache_s: { schema: int(0).default(30), doc: 'Cache lifetime of Moodle settings read by the Items API (capped at 1 s: changes are honoured within 2 s)' },
   items_moodle_config: { schema: json(z.record(z.string(), z.string())).default({}), doc: 'Moodle settings overrides (JSON map)' },
   items_cors_enabled: { schema: bool.default(false), doc: 'CORS on the Items API' },
   items_cors_origins: { schema: list.default([]), doc: 'Allowed CORS origins, or *' },
