@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
 import { buildOpsServer, buildServer } from './http/index.ts'
 import {
-  createDialect, currentDatabaseTarget, defaultStagingDir, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
+  createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
@@ -52,7 +52,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
   // A core update killed between its two renames leaves no Moodle root: finish that first.
   const recovered = setup.database
     ? null
-    : await recoverInterruptedCoreSwap(resolve(dirroot), config.code_staging_dir ?? defaultStagingDir({ dirroot: resolve(dirroot) }))
+    : await recoverInterruptedCoreSwap(installRootOf(dirroot), config.code_staging_dir ?? defaultStagingDir({ root: installRootOf(dirroot) }))
   const moodle = await openMoodle({
     dirroot,
     database: setup.database,

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path'
 import type { Kysely } from 'kysely'
 import { openDatabase, type DatabaseTarget, type SqlFamily } from './db/open-database.ts'
 import type { MoodleTables } from './db/tables.ts'
+import { detectInstallLayout, type InstallLayout, type InstallPaths } from './install-layout.ts'
 import { readConfigPhp } from './php/read-config-php.ts'
 import { phpToString, type PhpValue } from './php/php-value.ts'
 
@@ -12,8 +13,12 @@ export interface Moodle {
   family: SqlFamily
   driver: DatabaseTarget['driver']
   prefix: string
-  /** Moodle code directory (where config.php lives). */
+  /** Moodle code directory (`$CFG->dirroot`): plugins, version.php, lib/components.json, admin CLI. */
   dirroot: string
+  /** Installation root (`$CFG->root`, where config.php lives): `dirroot` itself, or its parent on the `public` layout. */
+  root: string
+  /** `classic` (code in the root) or `public` (Moodle 5.1+: code in `<root>/public`). */
+  layout: InstallLayout
   dataroot: string | undefined
   /** Public base URL without trailing slash. */
   wwwroot: string
@@ -48,6 +53,7 @@ export interface MoodleOverrides {
 }
 
 export interface OpenMoodleOptions {
+  /** The installation root or, on the `public` layout, its `public/` folder (`--moodle-dir`). */
   dirroot: string
   overrides?: MoodleOverrides
   /** A database given directly (the embedded demo); config.php is then not read. */
@@ -64,13 +70,15 @@ export class MoodleSetupError extends Error {
 
 /** Opens a Moodle site: reads config.php (unless a database is given), applies overrides, connects. */
 export async function openMoodle(options: OpenMoodleOptions): Promise<Moodle> {
-  const dirroot = resolve(options.dirroot)
+  const given = resolve(options.dirroot)
   if (options.database) {
     const { target, prefix, wwwroot, dataroot } = options.database
-    return assemble({ dirroot, target, prefix, wwwroot, dataroot, admin: 'admin', settings: new Map(), plugins: new Map(), reuseMs: options.reuseMs })
+    const paths = { layout: 'classic' as const, root: given, dirroot: given }
+    return assemble({ paths, target, prefix, wwwroot, dataroot, admin: 'admin', settings: new Map(), plugins: new Map(), reuseMs: options.reuseMs })
   }
-  if (!existsSync(dirroot)) throw new MoodleSetupError(`Moodle directory ${dirroot} does not exist`)
-  const file = await readConfigPhp(dirroot)
+  if (!existsSync(given)) throw new MoodleSetupError(`Moodle directory ${given} does not exist`)
+  const paths = detectInstallLayout(given)
+  const file = await readConfigPhp(paths.root)
   const o = options.overrides ?? {}
   const dbtype = o.dbtype ?? file.dbtype
   const wwwroot = (o.wwwroot ?? file.wwwroot)?.replace(/\/+$/, '')
@@ -94,9 +102,9 @@ export async function openMoodle(options: OpenMoodleOptions): Promise<Moodle> {
     poolSize: options.poolSize ?? 10,
   })
   let dataroot = o.dataroot ?? file.dataroot
-  if (dataroot && !isAbsolute(dataroot)) dataroot = resolve(dirroot, dataroot)
+  if (dataroot && !isAbsolute(dataroot)) dataroot = resolve(paths.root, dataroot)
   return assemble({
-    dirroot,
+    paths,
     target,
     prefix,
     wwwroot: wwwroot!,
@@ -109,7 +117,7 @@ export async function openMoodle(options: OpenMoodleOptions): Promise<Moodle> {
 }
 
 function assemble(parts: {
-  dirroot: string
+  paths: InstallPaths
   target: DatabaseTarget
   prefix: string
   wwwroot: string
@@ -126,7 +134,9 @@ function assemble(parts: {
     family: database.family,
     driver: database.driver,
     prefix: parts.prefix,
-    dirroot: parts.dirroot,
+    dirroot: parts.paths.dirroot,
+    root: parts.paths.root,
+    layout: parts.paths.layout,
     dataroot: parts.dataroot,
     wwwroot: parts.wwwroot.replace(/\/+$/, ''),
     admin: parts.admin,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { codeDirOf } from '../install-layout.ts'
 import type { Moodle } from '../moodle.ts'
 import { parseVersionPhp, type PluginVersionPhp } from '../php/parse-version-php.ts'
 import { getDiskCatalog } from '../plugins/plugin-catalog.ts'
@@ -43,10 +44,13 @@ export function readPluginVersionFacts(source: string): PluginVersionPhp {
   return plugin
 }
 
-/** The core facts of a code tree's root version.php (a staged core package), or null when unreadable. */
+/**
+ * The core facts of a code tree's version.php (a staged core package: `version.php` at its top, or
+ * `public/version.php` from 5.1 on), or null when unreadable.
+ */
 export async function readCoreVersionFile(root: string): Promise<{ version: number; versionText: string; maturity: number; release: string | null } | null> {
   try {
-    const core = parseVersionPhp(await readFile(join(root, 'version.php'), 'utf8'), 'version.php').core
+    const core = parseVersionPhp(await readFile(join(codeDirOf(root), 'version.php'), 'utf8'), 'version.php').core
     return core ? { version: core.version, versionText: core.versionText, maturity: core.maturity ?? 200, release: core.release ?? null } : null
   } catch {
     return null

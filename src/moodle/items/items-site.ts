@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { detectInstallLayout } from '../install-layout.ts'
 import type { Moodle } from '../moodle.ts'
 import { readConfigPhp } from '../php/read-config-php.ts'
 import { readPluginSettings } from '../site/read-settings.ts'
@@ -15,9 +16,10 @@ export function isCliMaintenance(dataroot: string | undefined): boolean {
   return dataroot !== undefined && existsSync(join(dataroot, 'climaintenance.html'))
 }
 
-/** `$CFG->wwwroot` of an install without connecting to its database (the `openapi` command). */
-export async function readSiteWwwroot(dirroot: string): Promise<string | undefined> {
-  if (!existsSync(join(dirroot, 'config.php'))) return undefined
-  const file = await readConfigPhp(dirroot)
+/** `$CFG->wwwroot` of an install (its root or `public/`) without connecting to its database (the `openapi` command). */
+export async function readSiteWwwroot(dir: string): Promise<string | undefined> {
+  const { root } = detectInstallLayout(dir)
+  if (!existsSync(join(root, 'config.php'))) return undefined
+  const file = await readConfigPhp(root)
   return file.wwwroot?.replace(/\/+$/, '')
 }

@@ -31,7 +31,11 @@ export async function readPluginTypes(dirroot: string, admin: string): Promise<P
   const pluginsFile = join(dirroot, 'lib', 'plugins.json')
   const components = await readJson(componentsFile)
   const pluginLists: Record<string, unknown> = await readJson(pluginsFile).catch(() => ({}))
-  const topLevel = objectOf(components['plugintypes'])
+  // Newer releases move retired types to `deprecatedplugintypes` (5.1: `mnetservice`): their code still
+  // ships and their plugins stay installed, so they are listed after the current types.
+  const current = objectOf(components['plugintypes'])
+  const deprecated = Object.entries(objectOf(components['deprecatedplugintypes'])).filter(([type]) => !(type in current))
+  const topLevel = { ...current, ...Object.fromEntries(deprecated) }
   const rename = (dir: string) => (admin !== 'admin' && dir.startsWith('admin/') ? `${admin}/${dir.slice(6)}` : dir)
   const base: PluginType[] = Object.entries(topLevel)
     .filter((e): e is [string, string] => typeof e[1] === 'string')

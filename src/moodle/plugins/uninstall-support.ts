@@ -1,5 +1,7 @@
 import { mkdir, rename, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { detectInstallLayout } from '../install-layout.ts'
 import type { Moodle } from '../moodle.ts'
 import { forgetRechecked } from '../recheck.ts'
 import { invalidateDiskCatalog } from './plugin-catalog.ts'
@@ -15,9 +17,9 @@ export async function readInstalledVersion(moodle: Moodle, component: string): P
   return row?.value ?? null
 }
 
-/** `code_staging_dir`'s default: `.moodle-bridge` beside the Moodle root (same filesystem, outside it). */
-export function defaultStagingDir(moodle: Pick<Moodle, 'dirroot'>): string {
-  return join(dirname(moodle.dirroot), '.moodle-bridge')
+/** `code_staging_dir`'s default: `.moodle-bridge` beside the installation root (same filesystem, outside it). */
+export function defaultStagingDir(moodle: Pick<Moodle, 'root'>): string {
+  return join(dirname(moodle.root), '.moodle-bridge')
 }
 
 /**
@@ -37,8 +39,16 @@ export async function movePluginToRollback(
   return true
 }
 
-/** Forgets everything read about plugins, after the service itself changed code or plugin state. */
+/**
+ * Forgets everything read about plugins, after the service itself changed code or plugin state;
+ * the layout is detected again from the root (a core update may move a classic site to `public/`).
+ */
 export function forgetPluginState(moodle: Moodle): void {
+  const paths = detectInstallLayout(moodle.root)
+  if (moodle.layout !== paths.layout && existsSync(join(paths.dirroot, 'version.php'))) {
+    moodle.layout = paths.layout
+    moodle.dirroot = paths.dirroot
+  }
   invalidateDiskCatalog(moodle)
   forgetRechecked(moodle)
 }

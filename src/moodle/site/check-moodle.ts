@@ -19,14 +19,17 @@ export interface MoodleCheck {
  * parser, database reachable, table prefix right, versions on disk and in the database, directory
  * readability, a PHP CLI on PATH (needed only for jobs).
  */
-export async function checkMoodle(dirroot: string, overrides: MoodleOverrides = {}, phpBinary = 'php'): Promise<MoodleCheck[]> {
+export async function checkMoodle(dir: string, overrides: MoodleOverrides = {}, phpBinary = 'php'): Promise<MoodleCheck[]> {
   const out: MoodleCheck[] = []
   const add = (check: string, ok: boolean, detail: string, whenMissing: 'warn' | 'fail' = 'fail') =>
     out.push({ check, status: ok ? 'ok' : whenMissing, detail })
   let moodle
   try {
-    moodle = await openMoodle({ dirroot, overrides, poolSize: 1 })
-    add('config.php', true, `${join(dirroot, 'config.php')} read; dbtype and wwwroot set`)
+    moodle = await openMoodle({ dirroot: dir, overrides, poolSize: 1 })
+    add('config.php', true, `${join(moodle.root, 'config.php')} read; dbtype and wwwroot set`)
+    add('install layout', true, moodle.layout === 'public'
+      ? `public (Moodle 5.1+): root ${moodle.root}, code in ${moodle.dirroot}`
+      : `classic: root and code in ${moodle.dirroot}`)
   } catch (error) {
     add('config.php', false, (error as Error).message)
     return out
@@ -42,9 +45,12 @@ export async function checkMoodle(dirroot: string, overrides: MoodleOverrides = 
   } finally {
     await moodle.close()
   }
+  const { dirroot } = moodle
   try {
     const root = parseVersionPhp(await readFile(join(dirroot, 'version.php'), 'utf8'), 'version.php').core
-    add('Moodle version (code)', root?.versionText !== undefined, `${root?.release ?? '?'} (${root?.versionText ?? '?'})`)
+    add('Moodle version (code)', root?.versionText !== undefined, `${root?.release ?? '?'} (${root?.versionText ?? '?'}, branch ${root?.branch ?? '?'})`)
+    const support = releaseSupport(root?.branch)
+    add('Moodle release', support.ok, support.detail, 'warn')
   } catch (error) {
     add('Moodle version (code)', false, (error as Error).message)
   }
@@ -54,6 +60,16 @@ export async function checkMoodle(dirroot: string, overrides: MoodleOverrides = 
   const php = await onPath(phpBinary)
   add('php on PATH', php !== null, php ?? `${phpBinary} not found (needed only for jobs: upgrades, backups)`, 'warn')
   return out
+}
+
+/** Which supported release line a code branch (`$branch`, e.g. '405') belongs to (README "Supported Moodle releases"). */
+function releaseSupport(branch: string | undefined): { ok: boolean; detail: string } {
+  const n = Number(branch)
+  if (!Number.isInteger(n) || n <= 0) return { ok: false, detail: 'branch unknown' }
+  const name = `${Math.floor(n / 100)}.${n % 100}`
+  if (n < 401) return { ok: false, detail: `${name}: older than 4.1 LTS, not supported` }
+  if (n > 501) return { ok: false, detail: `${name}: newer than 5.1, not tested` }
+  return { ok: true, detail: `${name}: supported (4.1 LTS to 5.1)` }
 }
 
 function describeDbError(error: unknown): string {

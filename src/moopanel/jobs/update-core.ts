@@ -107,7 +107,7 @@ async function updateCore(deps: MoopanelJobDeps, ctx: JobContext<UpdateCorePaylo
     await ctx.journal.record('core', state)
   }
   if (state.phase === 'maintenance') {
-    await swapInDirectory(deps.moodle.dirroot, newRoot, rollback, 'core-swap-between-renames')
+    await swapInDirectory(deps.moodle.root, newRoot, rollback, 'core-swap-between-renames')
     state = { ...state, phase: 'swapped' }
     await ctx.journal.record('core', state)
     await runPostChangeCommand(deps)
@@ -116,7 +116,7 @@ async function updateCore(deps: MoopanelJobDeps, ctx: JobContext<UpdateCorePaylo
   let result: { status: boolean; message: string }
   if (state.phase === 'restoring') {
     result = { status: false, message: state.message ?? RESTORED_MESSAGE }
-    await restoreDirectory(deps.moodle.dirroot, rollback, true)
+    await restoreDirectory(deps.moodle.root, rollback, true)
   } else {
     const upgrade = await runUpgrade(deps.moodle, { phpBinary: deps.code.phpBinary, allowUnstable: state.newMaturity < 200, signal: ctx.signal })
     ctx.log.info({ exitCode: upgrade.exitCode, output: upgrade.stdout.slice(-4000), errors: upgrade.stderr.slice(-4000) }, 'core upgrade')
@@ -127,7 +127,7 @@ async function updateCore(deps: MoopanelJobDeps, ctx: JobContext<UpdateCorePaylo
       const detail = (upgrade.stderr.trim() || upgrade.stdout.trim()).split('\n').pop()?.trim()
       result = { status: false, message: detail ? `${RESTORED_MESSAGE}: ${detail}` : RESTORED_MESSAGE }
       await ctx.journal.record('core', { ...state, phase: 'restoring', message: result.message } satisfies CoreJournal)
-      await restoreDirectory(deps.moodle.dirroot, rollback, true)
+      await restoreDirectory(deps.moodle.root, rollback, true)
     } else {
       result = { status: false, message: MANUAL_MESSAGE }
     }
