@@ -1,9 +1,11 @@
 /**
  * Builds a Moodle install directory for tests from the fixtures: config.php, version.php,
  * lib/components.json, lib/plugins.json and every plugin's version.php, language file,
- * settings.php, db/install.xml and db/subplugins.json. No PHP code from Moodle itself.
+ * settings.php, db/install.xml and db/subplugins.json. No PHP code from Moodle itself. `release`
+ * imitates another Moodle release's tree (test/support/moodle-releases.ts): 4.1's plugin types and
+ * version.php, or 5.1's `public/` layout (config.php in the root, everything else under public/).
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   fixturesDir as defaultFixturesDir,
@@ -14,7 +16,8 @@ import {
   type SubpluginsFixture,
 } from './fixtures.ts'
 import { pluginFiles } from './moodle-plugin-files.ts'
-import { configPhp, coreVersionPhp, SETUP_PHP_STUB, type MoodleDbType, type TestMoodleDb } from './moodle-site-files.ts'
+import { configPhp, coreVersionPhp, PUBLIC_CONFIG_PHP_LOADER, SETUP_PHP_STUB, type MoodleDbType, type TestMoodleDb } from './moodle-site-files.ts'
+import { releaseComponents, RELEASES, type MoodleRelease } from './moodle-releases.ts'
 
 export type { MoodleDbType, TestMoodleDb } from './moodle-site-files.ts'
 
@@ -32,10 +35,15 @@ export interface BuildTestMoodleDirOptions {
   extraConfig?: string
   /** Fixture folder; default `fixturesDir()`. */
   fixturesDir?: string
+  /** Which release's code tree to imitate; default '4.5' (the fixture's own). */
+  release?: MoodleRelease
 }
 
 export interface TestMoodleDir {
+  /** The installation root (config.php). */
   dir: string
+  /** The code directory: `dir`, or `dir/public` on the 5.1 layout. */
+  codeDir: string
   dataroot: string
   configPath: string
   /** Number of plugin directories written (452 for the full manifest). */
@@ -63,12 +71,16 @@ export async function buildTestMoodleDir(options: BuildTestMoodleDirOptions): Pr
   const fixtures = options.fixturesDir ?? defaultFixturesDir()
   const dir = resolve(options.target)
   const dataroot = resolve(options.dataroot ?? defaultDataroot(dir))
-  const manifest = readFixtureJson<PluginManifestEntry[]>('plugins-manifest.json', fixtures)
-  const components = readFixtureJson<ComponentsJson>('components.json', fixtures)
-  const subplugins = readFixtureJson<SubpluginsFixture>('subplugins.json', fixtures)
-  const core = readFixtureJson<CoreVersionFacts>('core-version.json', fixtures)
+  const facts = RELEASES[options.release ?? '4.5']
+  const core = facts.core ?? readFixtureJson<CoreVersionFacts>('core-version.json', fixtures)
+  const components = releaseComponents(readFixtureJson<ComponentsJson>('components.json', fixtures), facts)
+  const skipped = (p: PluginManifestEntry) =>
+    facts.missingTypes.includes(p.type) || facts.missingSubtypes.includes(p.type) || facts.missingPlugins.includes(p.component)
+  const manifest = readFixtureJson<PluginManifestEntry[]>('plugins-manifest.json', fixtures).filter((p) => !skipped(p))
+  const subplugins = releaseSubplugins(readFixtureJson<SubpluginsFixture>('subplugins.json', fixtures), facts.missingSubtypes, facts.missingPlugins)
+  const code = facts.layout === 'public' ? join(dir, 'public') : dir
 
-  await mkdir(join(dir, 'lib'), { recursive: true })
+  await mkdir(join(code, 'lib'), { recursive: true })
   await mkdir(dataroot, { recursive: true, mode: 0o777 })
   await writeFiles(dir, {
     'config.php': configPhp({
@@ -78,7 +90,11 @@ export async function buildTestMoodleDir(options: BuildTestMoodleDirOptions): Pr
       wwwroot: options.wwwroot,
       dataroot,
       ...(options.extraConfig !== undefined ? { extraConfig: options.extraConfig } : {}),
+      ...(facts.layout === 'public' ? { setupPath: '/public/lib/setup.php' } : {}),
     }),
+  })
+  await writeFiles(code, {
+    ...(facts.layout === 'public' ? { 'config.php': PUBLIC_CONFIG_PHP_LOADER } : {}),
     'version.php': coreVersionPhp(core),
     'lib/setup.php': SETUP_PHP_STUB,
     // The CLI scripts a real install has (moodle.md §9); tests run them with test/support/fake-php/php.
@@ -89,20 +105,46 @@ export async function buildTestMoodleDir(options: BuildTestMoodleDirOptions): Pr
       ]),
     ),
   })
-  await copyFile(join(fixtures, 'components.json'), join(dir, 'lib/components.json'))
-  await copyFile(join(fixtures, 'plugins.json'), join(dir, 'lib/plugins.json'))
+  if (options.release === undefined || options.release === '4.5') await copyFile(join(fixtures, 'components.json'), join(code, 'lib/components.json'))
+  else await writeFile(join(code, 'lib/components.json'), `${JSON.stringify(components, null, 4)}\n`)
+  await writeFile(join(code, 'lib/plugins.json'), releasePluginsJson(await readFile(join(fixtures, 'plugins.json'), 'utf8'), facts.missingTypes, facts.missingPlugins))
 
   // Plugin-type directories: top-level types from components.json, subplugin types from subplugins.json.
   const typeDirs = [
     ...Object.values(components.plugintypes),
+    ...Object.values(components.deprecatedplugintypes ?? {}),
     ...Object.values(subplugins).flatMap((s) => Object.values(s['subplugins.json'].plugintypes ?? {})),
   ]
-  for (const typeDir of typeDirs) await mkdir(join(dir, typeDir), { recursive: true })
+  for (const typeDir of typeDirs) await mkdir(join(code, typeDir), { recursive: true })
 
-  for (const plugin of manifest) await writeFiles(join(dir, plugin.dir), pluginFiles(plugin))
+  for (const plugin of manifest) await writeFiles(join(code, plugin.dir), pluginFiles(plugin))
   for (const parent of Object.values(subplugins)) {
     const json = `${JSON.stringify(parent['subplugins.json'], null, 4)}\n`
-    await writeFiles(join(dir, parent.dir), { 'db/subplugins.json': json })
+    await writeFiles(join(code, parent.dir), { 'db/subplugins.json': json })
   }
-  return { dir, dataroot, configPath: join(dir, 'config.php'), pluginCount: manifest.length }
+  return { dir, codeDir: code, dataroot, configPath: join(dir, 'config.php'), pluginCount: manifest.length }
+}
+
+/** The subplugin declarations without the given types and without those of left-out parents. */
+function releaseSubplugins(all: SubpluginsFixture, missingTypes: readonly string[], missingPlugins: readonly string[]): SubpluginsFixture {
+  const out: SubpluginsFixture = {}
+  for (const [parent, entry] of Object.entries(all)) {
+    if (missingPlugins.includes(parent)) continue
+    const types = Object.fromEntries(Object.entries(entry['subplugins.json'].plugintypes ?? {}).filter(([t]) => !missingTypes.includes(t)))
+    out[parent] = { ...entry, 'subplugins.json': { ...entry['subplugins.json'], plugintypes: types } }
+  }
+  return out
+}
+
+/** lib/plugins.json without the standard plugins of left-out types and plugins (the text as is otherwise). */
+function releasePluginsJson(text: string, missingTypes: readonly string[], missingPlugins: readonly string[]): string {
+  if (missingTypes.length === 0 && missingPlugins.length === 0) return text
+  const lists = JSON.parse(text) as { standard: Record<string, string[]>; deleted?: Record<string, string[]> }
+  for (const type of missingTypes) delete lists.standard[type]
+  for (const component of missingPlugins) {
+    const split = component.indexOf('_')
+    const [type, name] = [component.slice(0, split), component.slice(split + 1)]
+    lists.standard[type] = (lists.standard[type] ?? []).filter((n) => n !== name)
+  }
+  return `${JSON.stringify(lists, null, 4)}\n`
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { buildTestMoodleDir } from './build-test-moodle-dir.ts'
+import type { MoodleRelease } from './moodle-releases.ts'
 import { createScratchPgDatabase } from './start-fixture-service.ts'
 import { createMysqlCopy, createPgCopy, mysqlOptions, testEnv, type DbCopy } from './test-env.ts'
 
@@ -32,13 +33,15 @@ export function siteEngines(): SiteEngine[] {
   return testEnv().mysqlAdminUrl ? ['pgsql', 'mariadb'] : ['pgsql']
 }
 
-export async function createCodeChangeSite(engine: SiteEngine, name: string): Promise<CodeChangeSite> {
+/** `release`: the Moodle release whose code tree the install directory imitates (test/support/moodle-releases.ts). */
+export async function createCodeChangeSite(engine: SiteEngine, name: string, options: { release?: MoodleRelease } = {}): Promise<CodeChangeSite> {
   const env = testEnv()
   const copy: DbCopy = engine === 'pgsql' ? await createPgCopy(name) : await createMysqlCopy(name)
   const url = new URL(copy.url)
   const site = await buildTestMoodleDir({
     target: join(env.tmpDir, `moodle-${name}-${process.pid}`),
     dbtype: engine,
+    ...(options.release ? { release: options.release } : {}),
     wwwroot: 'http://127.0.0.1:8081',
     db: {
       host: url.hostname,

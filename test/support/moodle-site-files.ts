@@ -25,6 +25,8 @@ export interface ConfigPhpOptions {
   dataroot: string
   /** Extra PHP statements, placed before `require_once(... lib/setup.php)`. */
   extraConfig?: string
+  /** What the boot line includes, relative to the root: `/lib/setup.php` (default), `/public/lib/setup.php` on 5.1+. */
+  setupPath?: string
 }
 
 /** A `config.php` laid out the way Moodle's installer writes it. */
@@ -59,7 +61,7 @@ $CFG->admin     = 'admin';
 
 $CFG->directorypermissions = 02777;
 ${o.extraConfig ? `\n${o.extraConfig.trimEnd()}\n` : ''}
-require_once(__DIR__ . '/lib/setup.php');
+require_once(__DIR__ . ${phpString(o.setupPath ?? '/lib/setup.php')});
 
 // There is no php closing tag in this file,
 // it is intentional because it prevents trailing whitespace problems!
@@ -79,6 +81,16 @@ $branch   = ${phpString(core.branch)};                     // This version's bra
 $maturity = ${phpMaturity(core.maturity)};             // This version's maturity level.
 `
 }
+
+/**
+ * `public/config.php` of a 5.1+ tree: Moodle ships one that only loads the root's config.php
+ * (written here in our own words; the service never reads it).
+ */
+export const PUBLIC_CONFIG_PHP_LOADER = `<?php
+// moodle-bridge test install (Moodle 5.1+ layout): the code folder's config.php loads the root's.
+$rootconfig = dirname(__DIR__) . '/config.php';
+require_once($rootconfig);
+`
 
 /** Stand-in for `lib/setup.php`, so `config.php`'s `require_once` names a real file. */
 export const SETUP_PHP_STUB = `<?php
