@@ -48,8 +48,9 @@ const BEHAVIOURS: Record<string, Behaviour> = {
   // Chunked, then the connection ends without the terminating zero-length chunk.
   '/truncated-chunked.zip': (s) =>
     send(s, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', Buffer.concat([Buffer.from(`${HALF.length.toString(16)}\r\n`), HALF, Buffer.from('\r\n')]), () => s.end()),
-  // Sends half the body, then resets the connection (RST).
-  '/reset.zip': (s) => send(s, `HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, HALF, () => s.resetAndDestroy()),
+  // Sends half the body, then resets the connection (RST). resetAndDestroy() runs outside the write
+  // callback: called inside it, Node 20 can hang at exit closing that socket.
+  '/reset.zip': (s) => send(s, `HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, HALF, () => setImmediate(() => s.resetAndDestroy())),
   // Sends half the body, then goes silent with the connection open.
   '/stall.zip': (s) => send(s, `HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, HALF, () => undefined),
   // Resets before any response.
