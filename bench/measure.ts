@@ -11,9 +11,10 @@ export interface Figures {
   errors: number
 }
 
-/** Runs autocannon against a URL: a short warm-up, then the measured run. */
-export async function measure(name: string, url: string, headers: Record<string, string>, options: { connections: number; seconds: number }): Promise<Figures> {
-  await autocannon({ url, headers, connections: options.connections, duration: 1 })
+/** Runs autocannon against a URL: a short warm-up (`warmUpS`, default 1 s; 0 = none, a cold run), then the measured run. */
+export async function measure(name: string, url: string, headers: Record<string, string>, options: { connections: number; seconds: number; warmUpS?: number }): Promise<Figures> {
+  const warmUpS = options.warmUpS ?? 1
+  if (warmUpS > 0) await autocannon({ url, headers, connections: options.connections, duration: warmUpS })
   const r = await autocannon({ url, headers, connections: options.connections, duration: options.seconds })
   return {
     name,

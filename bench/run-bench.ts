@@ -13,6 +13,8 @@ import { measure, printTable, type Figures } from './measure.ts'
 import { rssOf, startBare, startChild, stopChild } from './processes.ts'
 import { scaleUsers } from './scale-users.ts'
 import { runItemsBench } from './items-bench.ts'
+import { runColdStartBench } from './cold-start.ts'
+import { runSoakBench } from './soak.ts'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
 import { loadPgDump } from '../scripts/test-env/load-pg.mjs'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
@@ -78,7 +80,19 @@ async function main(): Promise<void> {
     const headers = { 'x-api-key': KEY }
     const opts = { connections: CONNECTIONS, seconds: SECONDS }
 
-    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,demo,scale,items').split(',')
+    // BENCH_ONLY selects parts (comma-separated); `soak` (BENCH_SOAK_S, default 300) runs only when named.
+    const only = (process.env['BENCH_ONLY'] ?? 'endpoints,cold,demo,scale,items').split(',')
+    const newStateDb = async (name: string) => {
+      await sql(pgServer.adminUrl, `DROP DATABASE IF EXISTS ${name}`)
+      await sql(pgServer.adminUrl, `CREATE DATABASE ${name}`)
+      return pgServer.urlFor(name)
+    }
+    if (only.includes('cold')) {
+      await runColdStartBench({ bin, siteDir: site.dir, env, key: KEY, barePort, newStateDb, freePort, startChild, stopChild })
+    }
+    if (only.includes('soak')) {
+      await runSoakBench({ bin, siteDir: site.dir, env, key: KEY, newStateDb, freePort, startChild, stopChild, rssOf, seconds: Number(process.env['BENCH_SOAK_S'] ?? 300) })
+    }
     let bare: Figures | undefined
     if (only.includes('endpoints')) {
     console.log(`\n== Read endpoints on the PostgreSQL fixture (${CONNECTIONS} connections, ${SECONDS} s each) ==`)

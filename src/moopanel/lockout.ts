@@ -1,6 +1,16 @@
-/** Wrong-key lock-out per source address (moopanel-api.md §3.4), kept in process memory. */
+/**
+ * Wrong-key lock-out per source address (moopanel-api.md §3.4), kept in process memory.
+ *
+ * Bounded under an address-spraying attack: at most `threshold` failure times per address, entries
+ * whose failures have all left the window or whose lock-out has passed are swept from
+ * the front of each map (Map order is least-recently-failed / earliest-locked order), and at most
+ * `maxTracked` addresses (default 10 000, about 1 MB) are tracked per map, the oldest dropped first.
+ * An attacker with more addresses than that gains nothing a lock-out per address would have held.
+ */
 export class Lockout {
+  /** address → times (ms) of its failures within the window, oldest first; re-inserted on each failure. */
   private readonly failures = new Map<string, number[]>()
+  /** address → end of its lock-out (ms); all lock-outs last as long, so insertion order is expiry order. */
   private readonly lockedUntil = new Map<string, number>()
 
   constructor(
@@ -27,12 +37,13 @@ export class Lockout {
     const list = (this.failures.get(address) ?? []).filter((t) => t > windowStart)
     list.push(now)
     this.failures.delete(address) // re-insert: Map order doubles as least-recently-failed order
-    this.failures.set(address, list)
     if (list.length >= this.options.threshold) {
+      this.lockedUntil.delete(address)
       this.lockedUntil.set(address, now + this.options.durationS * 1000)
-      this.failures.delete(address)
+    } else {
+      this.failures.set(address, list)
     }
-    this.evict()
+    this.sweep(now, windowStart)
   }
 
   /** A successful authentication clears the address's failures. */
@@ -40,15 +51,21 @@ export class Lockout {
     this.failures.delete(address)
   }
 
-  /** Bounds memory under an address-spraying attack by dropping the oldest tracked addresses. */
-  private evict(): void {
-    const max = this.options.maxTracked ?? 100_000
-    for (const map of [this.failures, this.lockedUntil]) {
-      while (map.size > max) {
-        const oldest = map.keys().next().value
-        if (oldest === undefined) break
-        map.delete(oldest)
-      }
+  /** Addresses currently tracked (failures, lock-outs), for tests and diagnostics. */
+  get tracked(): { failures: number; locked: number } {
+    return { failures: this.failures.size, locked: this.lockedUntil.size }
+  }
+
+  /** Drops what has expired from the front of each map, then the oldest beyond `maxTracked`. */
+  private sweep(now: number, windowStart: number): void {
+    const max = this.options.maxTracked ?? 10_000
+    for (const [address, list] of this.failures) {
+      if (list[list.length - 1]! > windowStart && this.failures.size <= max) break
+      this.failures.delete(address)
+    }
+    for (const [address, until] of this.lockedUntil) {
+      if (until > now && this.lockedUntil.size <= max) break
+      this.lockedUntil.delete(address)
     }
   }
 }
