@@ -14,7 +14,10 @@
  *   fixture's four add-ons are replaced by the demo add-ons defined in demo-addons.ts);
  * - components.json, plugins.json, subplugins.json: verbatim copies of the fixture files;
  * - stock-config.json: the stock `mdl_config` / `mdl_config_plugins` rows of the fixture site, minus
- *   `version` rows, add-on settings, instance state (hashes, revisions, timestamps, salts, keys).
+ *   `version` rows, add-on settings, instance state (hashes, revisions, timestamps, salts, keys);
+ * - stock-roles.json: the fixture's `mdl_capabilities` (name, captype, contextlevel, component,
+ *   riskbitmask) and its system-context `mdl_role_capabilities` (roleid, capability, permission) of
+ *   the 8 stock roles, minus those of the fixture's add-ons.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
@@ -29,6 +32,8 @@ export const DEMO_TABLES = [
   'mdl_message_processors', 'mdl_portfolio_instance', 'mdl_files', 'mdl_mnet_host', 'mdl_sessions',
   'mdl_external_services', 'mdl_external_tokens', 'mdl_role', 'mdl_role_assignments', 'mdl_enrol',
   'mdl_user_enrolments', 'mdl_task_adhoc', 'mdl_backup_controllers',
+  // What the Items API reads besides (authentication, capabilities, the cohort type): issue #11.
+  'mdl_capabilities', 'mdl_role_capabilities', 'mdl_cohort', 'mdl_cohort_members', 'mdl_external_services_users',
 ] as const
 
 const FIXTURE_ADDONS = new Set(['block_xp', 'format_multitopic', 'theme_boost_union', 'local_moopanel'])
@@ -127,6 +132,18 @@ function extractStockConfig(dump: string) {
   return { config, config_plugins: plugins }
 }
 
+/** Stock capabilities and the stock roles' system-context permissions, add-ons' left out. */
+function extractStockRoles(dump: string) {
+  const capabilities = dumpRows(dump, 'mdl_capabilities')
+    .filter(([, , , , component]) => component != null && !FIXTURE_ADDONS.has(component))
+    .map(([, name, captype, contextlevel, component, riskbitmask]) => [name, captype, Number(contextlevel), component, Number(riskbitmask)] as const)
+  const known = new Set(capabilities.map(([name]) => name))
+  const roleCapabilities = dumpRows(dump, 'mdl_role_capabilities')
+    .filter(([, contextid, , capability]) => contextid === '1' && capability != null && known.has(capability))
+    .map(([, , roleid, capability, permission]) => [Number(roleid), capability, Number(permission)] as const)
+  return { capabilities, role_capabilities: roleCapabilities }
+}
+
 interface FixturePlugin {
   component: string; dir: string; version: number; release: string | null; requires: number | null
   maturity: number | null; dependencies: Record<string, number | string>; supported: [number, number] | null
@@ -162,6 +179,10 @@ async function main(fixtures: string, out: string) {
   }
   const stock = extractStockConfig(dump)
   await writeFile(join(out, 'stock-config.json'), `${JSON.stringify(stock, null, 1)}\n`)
+  const roles = extractStockRoles(dump)
+  const rows = (list: readonly unknown[]) => list.map((row) => JSON.stringify(row)).join(',\n')
+  await writeFile(join(out, 'stock-roles.json'),
+    `{"capabilities": [\n${rows(roles.capabilities)}\n],\n"role_capabilities": [\n${rows(roles.role_capabilities)}\n]}\n`)
   console.log(`schema.sql, plugin-manifest.json (${standard.length} plugins), stock-config.json ` +
     `(${Object.keys(stock.config).length} config, ${Object.values(stock.config_plugins)
       .reduce((n, p) => n + Object.keys(p).length, 0)} config_plugins) written to ${out}`)

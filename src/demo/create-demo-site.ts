@@ -7,7 +7,10 @@ import { buildCatalogue, SITE_COURSE_ID } from './course-catalogue.ts'
 import { createDemoContext, DAY, HOUR, type DemoContext } from './demo-context.ts'
 import { demoLogoPng } from './demo-logo.ts'
 import { insertContexts, SYSTEM_CONTEXT_ID } from './insert-contexts.ts'
+import { insertCohorts } from './insert-cohorts.ts'
 import { insertEnrolments } from './insert-enrolments.ts'
+import { insertRoles } from './insert-roles.ts'
+import { buildItemsCredentials, type DemoItemsCredentials } from './items-credentials.ts'
 import { insertUsers } from './insert-users.ts'
 import { openDemoDatabase } from './open-demo-database.ts'
 import { loadPluginInventory, type PluginInventory } from './plugin-inventory.ts'
@@ -37,6 +40,8 @@ export interface DemoSite {
     /** Plugin directories on disk (installed or not). */
     plugins: number
   }
+  /** Web service tokens for the Items API (random on every start): admin, a manager, a plain user. */
+  items: DemoItemsCredentials
   /** Closes the database (the directories stay). */
   close(): Promise<void>
 }
@@ -86,7 +91,7 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
   }
   const { db: pglite, createIndexes } = await opening
   try {
-    const counts = await fillDatabase(ctx, new BulkInsert(pglite), inventory, users, logo)
+    const { items, ...counts } = await fillDatabase(ctx, new BulkInsert(pglite), inventory, users, logo)
     await createIndexes()
     return {
       pglite,
@@ -95,6 +100,7 @@ export async function createDemoSite(options: DemoSiteOptions): Promise<DemoSite
       wwwroot: ctx.wwwroot,
       prefix: 'mdl_',
       counts: { ...counts, plugins: pluginDirs },
+      items,
       close: () => pglite.close(),
     }
   } catch (error) {
@@ -112,7 +118,9 @@ async function fillDatabase(ctx: DemoContext, out: BulkInsert, inventory: Plugin
 
   const users = await insertUsers(ctx, out, userCount)
   const contexts = await insertContexts(out, catalogue, users)
-  await insertEnrolments(ctx, out, catalogue, contexts, users)
+  const enrolments = await insertEnrolments(ctx, out, catalogue, contexts, users)
+  await insertRoles(ctx, out)
+  await insertCohorts(ctx, out, catalogue, contexts, users)
 
   const config = await buildSiteConfig(ctx, inventory, themerev)
   await out.insertAll('mdl_config', config.config)
@@ -133,13 +141,17 @@ async function fillDatabase(ctx: DemoContext, out: BulkInsert, inventory: Plugin
   const activity = buildActivity(ctx, users, catalogue.courses)
   await out.insertAll('mdl_mnet_host', activity.mnetHosts)
   await out.insertAll('mdl_sessions', activity.sessions)
-  await out.insertAll('mdl_external_services', activity.services)
-  await out.insertAll('mdl_external_tokens', activity.tokens)
+  const items = buildItemsCredentials(ctx, users, enrolments.systemRoles, {
+    serviceId: activity.services.length + 1, firstTokenId: activity.tokens.length + 1,
+  })
+  await out.insertAll('mdl_external_services', [...activity.services, ...items.services])
+  await out.insertAll('mdl_external_tokens', [...activity.tokens, ...items.tokens])
+  await out.insertAll('mdl_external_services_users', activity.serviceUsers)
   await out.insertAll('mdl_task_adhoc', activity.adhocTasks)
   await out.insertAll('mdl_backup_controllers', activity.backups)
   await out.insertAll('mdl_files', logoFileRows(ctx, logo, LOGO_PATH.slice(1)))
   await out.finish()
-  return { users: users.length, courses: catalogue.courses.length, categories: catalogue.categories.length }
+  return { users: users.length, courses: catalogue.courses.length, categories: catalogue.categories.length, items: items.credentials }
 }
 
 /**

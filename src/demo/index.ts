@@ -1,1 +1,2 @@
 export { createDemoSite, type DemoSite, type DemoSiteOptions } from './create-demo-site.ts'
+export type { DemoCredential, DemoItemsCredentials } from './items-credentials.ts'

@@ -12,7 +12,12 @@ const GUEST_OPEN = new Set(['WELCOME', 'STAFF-SANDBOX'])
 const SELF_OPEN = ['WELCOME', 'LANG100', 'STAFF-MOODLE', 'STAFF-A11Y', 'MGT390']
 
 /** Enrolment summary for the counts the tests check. */
-export interface EnrolmentCounts { enrolments: number; roleAssignments: number }
+export interface EnrolmentCounts {
+  enrolments: number
+  roleAssignments: number
+  /** Users holding a role at system context (managers, one course creator). */
+  systemRoles: Array<{ userid: number; role: 'manager' | 'coursecreator' }>
+}
 
 /**
  * Inserts the 8 standard roles, manual/guest/self enrolment instances for every course, and
@@ -47,8 +52,10 @@ export async function insertEnrolments(
     })
   }
   const eligible = users.filter((u) => u.id > ADMIN_ID && !u.deleted && (u.active || u.suspended))
+  const systemRoles: EnrolmentCounts['systemRoles'] = []
   for (const [position, user] of eligible.slice(0, 3).entries()) {
     await assign(position === 2 ? ROLE.coursecreator : ROLE.manager, SYSTEM_CONTEXT_ID, user.id, user.timecreated + HOUR)
+    systemRoles.push({ userid: user.id, role: position === 2 ? 'coursecreator' : 'manager' })
   }
 
   for (const user of eligible) {
@@ -69,7 +76,7 @@ export async function insertEnrolments(
       await assign(role, contextid, user.id, time)
     }
   }
-  return { enrolments: ueId, roleAssignments: raId }
+  return { enrolments: ueId, roleAssignments: raId, systemRoles }
 }
 
 function enrolRow(

@@ -32,6 +32,39 @@ CREATE TABLE mdl_block (
     visible smallint DEFAULT 1 NOT NULL
 );
 
+-- TABLE: mdl_capabilities
+CREATE TABLE mdl_capabilities (
+    id bigint NOT NULL,
+    name character varying(255) DEFAULT ''::character varying NOT NULL,
+    captype character varying(50) DEFAULT ''::character varying NOT NULL,
+    contextlevel bigint DEFAULT 0 NOT NULL,
+    component character varying(100) DEFAULT ''::character varying NOT NULL,
+    riskbitmask bigint DEFAULT 0 NOT NULL
+);
+
+-- TABLE: mdl_cohort
+CREATE TABLE mdl_cohort (
+    id bigint NOT NULL,
+    contextid bigint NOT NULL,
+    name character varying(254) DEFAULT ''::character varying NOT NULL,
+    idnumber character varying(100),
+    description text,
+    descriptionformat smallint NOT NULL,
+    visible smallint DEFAULT 1 NOT NULL,
+    component character varying(100) DEFAULT ''::character varying NOT NULL,
+    timecreated bigint NOT NULL,
+    timemodified bigint NOT NULL,
+    theme character varying(50)
+);
+
+-- TABLE: mdl_cohort_members
+CREATE TABLE mdl_cohort_members (
+    id bigint NOT NULL,
+    cohortid bigint DEFAULT 0 NOT NULL,
+    userid bigint DEFAULT 0 NOT NULL,
+    timeadded bigint DEFAULT 0 NOT NULL
+);
+
 -- TABLE: mdl_config
 CREATE TABLE mdl_config (
     id bigint NOT NULL,
@@ -181,6 +214,16 @@ CREATE TABLE mdl_external_services (
     uploadfiles smallint DEFAULT 0 NOT NULL
 );
 
+-- TABLE: mdl_external_services_users
+CREATE TABLE mdl_external_services_users (
+    id bigint NOT NULL,
+    externalserviceid bigint NOT NULL,
+    userid bigint NOT NULL,
+    iprestriction character varying(255),
+    validuntil bigint,
+    timecreated bigint
+);
+
 -- TABLE: mdl_external_tokens
 CREATE TABLE mdl_external_tokens (
     id bigint NOT NULL,
@@ -307,6 +350,17 @@ CREATE TABLE mdl_role_assignments (
     sortorder bigint DEFAULT 0 NOT NULL
 );
 
+-- TABLE: mdl_role_capabilities
+CREATE TABLE mdl_role_capabilities (
+    id bigint NOT NULL,
+    contextid bigint DEFAULT 0 NOT NULL,
+    roleid bigint DEFAULT 0 NOT NULL,
+    capability character varying(255) DEFAULT ''::character varying NOT NULL,
+    permission bigint DEFAULT 0 NOT NULL,
+    timemodified bigint DEFAULT 0 NOT NULL,
+    modifierid bigint DEFAULT 0 NOT NULL
+);
+
 -- TABLE: mdl_sessions
 CREATE TABLE mdl_sessions (
     id bigint NOT NULL,
@@ -422,6 +476,15 @@ COMMENT ON TABLE mdl_backup_controllers IS 'To store the backup_controllers as t
 -- COMMENT: TABLE mdl_block
 COMMENT ON TABLE mdl_block IS 'contains all installed blocks';
 
+-- COMMENT: TABLE mdl_capabilities
+COMMENT ON TABLE mdl_capabilities IS 'this defines all capabilities';
+
+-- COMMENT: TABLE mdl_cohort
+COMMENT ON TABLE mdl_cohort IS 'Each record represents one cohort (aka site-wide group).';
+
+-- COMMENT: TABLE mdl_cohort_members
+COMMENT ON TABLE mdl_cohort_members IS 'Link a user to a cohort.';
+
 -- COMMENT: TABLE mdl_config
 COMMENT ON TABLE mdl_config IS 'Moodle configuration variables';
 
@@ -445,6 +508,9 @@ COMMENT ON TABLE mdl_enrol IS 'Instances of enrolment plugins used in courses, f
 
 -- COMMENT: TABLE mdl_external_services
 COMMENT ON TABLE mdl_external_services IS 'built in and custom external services';
+
+-- COMMENT: TABLE mdl_external_services_users
+COMMENT ON TABLE mdl_external_services_users IS 'users allowed to use services with restricted users flag';
 
 -- COMMENT: TABLE mdl_external_tokens
 COMMENT ON TABLE mdl_external_tokens IS 'Security tokens for accessing of external services';
@@ -476,6 +542,9 @@ COMMENT ON TABLE mdl_role IS 'moodle roles';
 -- COMMENT: TABLE mdl_role_assignments
 COMMENT ON TABLE mdl_role_assignments IS 'assigning roles in different context';
 
+-- COMMENT: TABLE mdl_role_capabilities
+COMMENT ON TABLE mdl_role_capabilities IS 'permission has to be signed, overriding a capability for a particular role in a particular context';
+
 -- COMMENT: TABLE mdl_sessions
 COMMENT ON TABLE mdl_sessions IS 'Database based session storage - now recommended';
 
@@ -501,6 +570,30 @@ CREATE SEQUENCE mdl_backup_controllers_id_seq
 
 -- SEQUENCE: mdl_block_id_seq
 CREATE SEQUENCE mdl_block_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+-- SEQUENCE: mdl_capabilities_id_seq
+CREATE SEQUENCE mdl_capabilities_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+-- SEQUENCE: mdl_cohort_id_seq
+CREATE SEQUENCE mdl_cohort_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+-- SEQUENCE: mdl_cohort_members_id_seq
+CREATE SEQUENCE mdl_cohort_members_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -565,6 +658,14 @@ CREATE SEQUENCE mdl_enrol_id_seq
 
 -- SEQUENCE: mdl_external_services_id_seq
 CREATE SEQUENCE mdl_external_services_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+-- SEQUENCE: mdl_external_services_users_id_seq
+CREATE SEQUENCE mdl_external_services_users_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -643,6 +744,14 @@ CREATE SEQUENCE mdl_role_assignments_id_seq
     NO MAXVALUE
     CACHE 1;
 
+-- SEQUENCE: mdl_role_capabilities_id_seq
+CREATE SEQUENCE mdl_role_capabilities_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
 -- SEQUENCE: mdl_role_id_seq
 CREATE SEQUENCE mdl_role_id_seq
     START WITH 1
@@ -697,6 +806,15 @@ ALTER SEQUENCE mdl_backup_controllers_id_seq OWNED BY mdl_backup_controllers.id;
 -- SEQUENCE OWNED BY: mdl_block_id_seq
 ALTER SEQUENCE mdl_block_id_seq OWNED BY mdl_block.id;
 
+-- SEQUENCE OWNED BY: mdl_capabilities_id_seq
+ALTER SEQUENCE mdl_capabilities_id_seq OWNED BY mdl_capabilities.id;
+
+-- SEQUENCE OWNED BY: mdl_cohort_id_seq
+ALTER SEQUENCE mdl_cohort_id_seq OWNED BY mdl_cohort.id;
+
+-- SEQUENCE OWNED BY: mdl_cohort_members_id_seq
+ALTER SEQUENCE mdl_cohort_members_id_seq OWNED BY mdl_cohort_members.id;
+
 -- SEQUENCE OWNED BY: mdl_config_id_seq
 ALTER SEQUENCE mdl_config_id_seq OWNED BY mdl_config.id;
 
@@ -720,6 +838,9 @@ ALTER SEQUENCE mdl_enrol_id_seq OWNED BY mdl_enrol.id;
 
 -- SEQUENCE OWNED BY: mdl_external_services_id_seq
 ALTER SEQUENCE mdl_external_services_id_seq OWNED BY mdl_external_services.id;
+
+-- SEQUENCE OWNED BY: mdl_external_services_users_id_seq
+ALTER SEQUENCE mdl_external_services_users_id_seq OWNED BY mdl_external_services_users.id;
 
 -- SEQUENCE OWNED BY: mdl_external_tokens_id_seq
 ALTER SEQUENCE mdl_external_tokens_id_seq OWNED BY mdl_external_tokens.id;
@@ -748,6 +869,9 @@ ALTER SEQUENCE mdl_repository_id_seq OWNED BY mdl_repository.id;
 -- SEQUENCE OWNED BY: mdl_role_assignments_id_seq
 ALTER SEQUENCE mdl_role_assignments_id_seq OWNED BY mdl_role_assignments.id;
 
+-- SEQUENCE OWNED BY: mdl_role_capabilities_id_seq
+ALTER SEQUENCE mdl_role_capabilities_id_seq OWNED BY mdl_role_capabilities.id;
+
 -- SEQUENCE OWNED BY: mdl_role_id_seq
 ALTER SEQUENCE mdl_role_id_seq OWNED BY mdl_role.id;
 
@@ -772,6 +896,15 @@ ALTER TABLE ONLY mdl_backup_controllers ALTER COLUMN id SET DEFAULT nextval('mdl
 -- DEFAULT: mdl_block id
 ALTER TABLE ONLY mdl_block ALTER COLUMN id SET DEFAULT nextval('mdl_block_id_seq'::regclass);
 
+-- DEFAULT: mdl_capabilities id
+ALTER TABLE ONLY mdl_capabilities ALTER COLUMN id SET DEFAULT nextval('mdl_capabilities_id_seq'::regclass);
+
+-- DEFAULT: mdl_cohort id
+ALTER TABLE ONLY mdl_cohort ALTER COLUMN id SET DEFAULT nextval('mdl_cohort_id_seq'::regclass);
+
+-- DEFAULT: mdl_cohort_members id
+ALTER TABLE ONLY mdl_cohort_members ALTER COLUMN id SET DEFAULT nextval('mdl_cohort_members_id_seq'::regclass);
+
 -- DEFAULT: mdl_config id
 ALTER TABLE ONLY mdl_config ALTER COLUMN id SET DEFAULT nextval('mdl_config_id_seq'::regclass);
 
@@ -795,6 +928,9 @@ ALTER TABLE ONLY mdl_enrol ALTER COLUMN id SET DEFAULT nextval('mdl_enrol_id_seq
 
 -- DEFAULT: mdl_external_services id
 ALTER TABLE ONLY mdl_external_services ALTER COLUMN id SET DEFAULT nextval('mdl_external_services_id_seq'::regclass);
+
+-- DEFAULT: mdl_external_services_users id
+ALTER TABLE ONLY mdl_external_services_users ALTER COLUMN id SET DEFAULT nextval('mdl_external_services_users_id_seq'::regclass);
 
 -- DEFAULT: mdl_external_tokens id
 ALTER TABLE ONLY mdl_external_tokens ALTER COLUMN id SET DEFAULT nextval('mdl_external_tokens_id_seq'::regclass);
@@ -826,6 +962,9 @@ ALTER TABLE ONLY mdl_role ALTER COLUMN id SET DEFAULT nextval('mdl_role_id_seq':
 -- DEFAULT: mdl_role_assignments id
 ALTER TABLE ONLY mdl_role_assignments ALTER COLUMN id SET DEFAULT nextval('mdl_role_assignments_id_seq'::regclass);
 
+-- DEFAULT: mdl_role_capabilities id
+ALTER TABLE ONLY mdl_role_capabilities ALTER COLUMN id SET DEFAULT nextval('mdl_role_capabilities_id_seq'::regclass);
+
 -- DEFAULT: mdl_sessions id
 ALTER TABLE ONLY mdl_sessions ALTER COLUMN id SET DEFAULT nextval('mdl_sessions_id_seq'::regclass);
 
@@ -850,6 +989,18 @@ ALTER TABLE ONLY mdl_backup_controllers
 -- CONSTRAINT: mdl_block mdl_bloc_id_pk
 ALTER TABLE ONLY mdl_block
     ADD CONSTRAINT mdl_bloc_id_pk PRIMARY KEY (id);
+
+-- CONSTRAINT: mdl_capabilities mdl_capa_id_pk
+ALTER TABLE ONLY mdl_capabilities
+    ADD CONSTRAINT mdl_capa_id_pk PRIMARY KEY (id);
+
+-- CONSTRAINT: mdl_cohort mdl_coho_id_pk
+ALTER TABLE ONLY mdl_cohort
+    ADD CONSTRAINT mdl_coho_id_pk PRIMARY KEY (id);
+
+-- CONSTRAINT: mdl_cohort_members mdl_cohomemb_id_pk
+ALTER TABLE ONLY mdl_cohort_members
+    ADD CONSTRAINT mdl_cohomemb_id_pk PRIMARY KEY (id);
 
 -- CONSTRAINT: mdl_config mdl_conf_id_pk
 ALTER TABLE ONLY mdl_config
@@ -882,6 +1033,10 @@ ALTER TABLE ONLY mdl_enrol
 -- CONSTRAINT: mdl_external_services mdl_exteserv_id_pk
 ALTER TABLE ONLY mdl_external_services
     ADD CONSTRAINT mdl_exteserv_id_pk PRIMARY KEY (id);
+
+-- CONSTRAINT: mdl_external_services_users mdl_exteservuser_id_pk
+ALTER TABLE ONLY mdl_external_services_users
+    ADD CONSTRAINT mdl_exteservuser_id_pk PRIMARY KEY (id);
 
 -- CONSTRAINT: mdl_external_tokens mdl_extetoke_id_pk
 ALTER TABLE ONLY mdl_external_tokens
@@ -923,6 +1078,10 @@ ALTER TABLE ONLY mdl_role
 ALTER TABLE ONLY mdl_role_assignments
     ADD CONSTRAINT mdl_roleassi_id_pk PRIMARY KEY (id);
 
+-- CONSTRAINT: mdl_role_capabilities mdl_rolecapa_id_pk
+ALTER TABLE ONLY mdl_role_capabilities
+    ADD CONSTRAINT mdl_rolecapa_id_pk PRIMARY KEY (id);
+
 -- CONSTRAINT: mdl_sessions mdl_sess_id_pk
 ALTER TABLE ONLY mdl_sessions
     ADD CONSTRAINT mdl_sess_id_pk PRIMARY KEY (id);
@@ -957,6 +1116,21 @@ CREATE INDEX mdl_backcont_useite_ix ON mdl_backup_controllers USING btree (useri
 
 -- INDEX: mdl_bloc_nam_uix
 CREATE UNIQUE INDEX mdl_bloc_nam_uix ON mdl_block USING btree (name);
+
+-- INDEX: mdl_capa_nam_uix
+CREATE UNIQUE INDEX mdl_capa_nam_uix ON mdl_capabilities USING btree (name);
+
+-- INDEX: mdl_coho_con_ix
+CREATE INDEX mdl_coho_con_ix ON mdl_cohort USING btree (contextid);
+
+-- INDEX: mdl_cohomemb_coh_ix
+CREATE INDEX mdl_cohomemb_coh_ix ON mdl_cohort_members USING btree (cohortid);
+
+-- INDEX: mdl_cohomemb_cohuse_uix
+CREATE UNIQUE INDEX mdl_cohomemb_cohuse_uix ON mdl_cohort_members USING btree (cohortid, userid);
+
+-- INDEX: mdl_cohomemb_use_ix
+CREATE INDEX mdl_cohomemb_use_ix ON mdl_cohort_members USING btree (userid);
 
 -- INDEX: mdl_conf_nam_uix
 CREATE UNIQUE INDEX mdl_conf_nam_uix ON mdl_config USING btree (name);
@@ -1011,6 +1185,12 @@ CREATE INDEX mdl_enro_rol_ix ON mdl_enrol USING btree (roleid);
 
 -- INDEX: mdl_exteserv_nam_uix
 CREATE UNIQUE INDEX mdl_exteserv_nam_uix ON mdl_external_services USING btree (name);
+
+-- INDEX: mdl_exteservuser_ext_ix
+CREATE INDEX mdl_exteservuser_ext_ix ON mdl_external_services_users USING btree (externalserviceid);
+
+-- INDEX: mdl_exteservuser_use_ix
+CREATE INDEX mdl_exteservuser_use_ix ON mdl_external_services_users USING btree (userid);
 
 -- INDEX: mdl_extetoke_con_ix
 CREATE INDEX mdl_extetoke_con_ix ON mdl_external_tokens USING btree (contextid);
@@ -1095,6 +1275,21 @@ CREATE INDEX mdl_roleassi_use_ix ON mdl_role_assignments USING btree (userid);
 
 -- INDEX: mdl_roleassi_useconrol_ix
 CREATE INDEX mdl_roleassi_useconrol_ix ON mdl_role_assignments USING btree (userid, contextid, roleid);
+
+-- INDEX: mdl_rolecapa_cap_ix
+CREATE INDEX mdl_rolecapa_cap_ix ON mdl_role_capabilities USING btree (capability);
+
+-- INDEX: mdl_rolecapa_con_ix
+CREATE INDEX mdl_rolecapa_con_ix ON mdl_role_capabilities USING btree (contextid);
+
+-- INDEX: mdl_rolecapa_mod_ix
+CREATE INDEX mdl_rolecapa_mod_ix ON mdl_role_capabilities USING btree (modifierid);
+
+-- INDEX: mdl_rolecapa_rol_ix
+CREATE INDEX mdl_rolecapa_rol_ix ON mdl_role_capabilities USING btree (roleid);
+
+-- INDEX: mdl_rolecapa_rolconcap_uix
+CREATE UNIQUE INDEX mdl_rolecapa_rolconcap_uix ON mdl_role_capabilities USING btree (roleid, contextid, capability);
 
 -- INDEX: mdl_sess_sid_uix
 CREATE UNIQUE INDEX mdl_sess_sid_uix ON mdl_sessions USING btree (sid);

@@ -14,6 +14,8 @@ export interface ActivityRows {
   sessions: SqlRow[]
   services: SqlRow[]
   tokens: SqlRow[]
+  /** `mdl_external_services_users`: who may use the restricted reporting service. */
+  serviceUsers: SqlRow[]
   adhocTasks: SqlRow[]
   backups: SqlRow[]
 }
@@ -60,6 +62,9 @@ export function buildActivity(
       { id: 3, name: 'Bridge demo sync', enabled: 0, requiredcapability: null, restrictedusers: 0, component: 'local_bridgedemo', timecreated: ctx.now - 300 * DAY, timemodified: null, shortname: 'local_bridgedemo_sync', downloadfiles: 0, uploadfiles: 0 },
     ],
     tokens,
+    serviceUsers: [
+      { id: 1, externalserviceid: 2, userid: ADMIN_ID, iprestriction: '192.0.2.0/24', validuntil: 0, timecreated: ctx.now - 100 * DAY },
+    ],
     adhocTasks: [
       task(1, 'core', '\\core\\task\\asynchronous_backup_task', ctx.now + 4 * MINUTE, 240, JSON.stringify({ backupid: asyncBackup }), ADMIN_ID, ctx.now - 40 * MINUTE, null, 9, ctx.now - 38 * MINUTE),
       task(2, 'tool_dataprivacy', '\\tool_dataprivacy\\task\\process_data_request_task', ctx.now - 3 * MINUTE, 0, '{"requestid":3}', null, ctx.now - 3 * MINUTE, null, 12, null),
