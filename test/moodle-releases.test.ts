@@ -9,7 +9,9 @@
  * reported as Moodle reports plugins missing from disk. On PostgreSQL and, when configured, MariaDB.
  */
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { parseConfig } from '../src/config/index.ts'
 import { createService, type Service } from '../src/service.ts'
@@ -40,6 +42,8 @@ function absentOn41(component: string): boolean {
   const type = component.slice(0, component.indexOf('_'))
   return facts.missingTypes.includes(type) || facts.missingSubtypes.includes(type) || facts.missingPlugins.includes(component)
 }
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'moodle-bridge')
 
 const CORE_TYPES = { course: 'course', course_category: 'course_categories', user: 'user', cohort: 'cohort' } as const
 
@@ -96,6 +100,16 @@ for (const engine of siteEngines()) {
             assert.equal(moodle.dirroot, facts.layout === 'public' ? join(site.dir, 'public') : site.dir)
             assert.equal(moodle.wwwroot, 'http://127.0.0.1:8081')
             assert.equal(moodle.dataroot, site.dataroot)
+          })
+
+          it('doctor (a real subprocess) reports the layout and the release', async () => {
+            const dir = given === 'root' ? site.dir : join(site.dir, 'public')
+            const { stdout } = await promisify(execFile)(BIN, ['doctor', '--moodle-dir', dir], { env: { ...process.env, MOODLE_BRIDGE_LOG_LEVEL: 'silent' } })
+            const layout = facts.layout === 'public' ? `public \\(Moodle 5\\.1\\+\\): root ${site.dir}, code in ${site.dir}/public` : `classic: root and code in ${site.dir}`
+            assert.match(stdout, new RegExp(` ok +install layout +${layout}\n`))
+            assert.match(stdout, new RegExp(` ok +config\\.php +${site.dir}/config\\.php read`))
+            assert.match(stdout, new RegExp(` ok +Moodle release +${release.replace('.', '\\.')}: supported`))
+            assert.ok(stdout.includes(`${releaseString} (`), stdout)
           })
 
           it('answers / with the release of the site', async () => {
