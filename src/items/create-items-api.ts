@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/index.ts'
-import { findUser, type Moodle } from '../moodle/index.ts'
+import { checkItemsTables, findUser, type Moodle } from '../moodle/index.ts'
 import { migrateItemsTables, type Store } from '../store/index.ts'
 import type { ItemsAuthenticator } from './auth/contract.ts'
 import { AddressList } from '../shared/client-address.ts'
@@ -66,6 +66,8 @@ export async function createItemsApi(options: ItemsApiOptions): Promise<ItemsApi
   const registry = await loadRegistry(config, { baseDir: options.baseDir, extensions: options.extensions })
   await migrateItemsTables(store, prefix)
   await runSetups(options, registry)
+  // A table it reads missing would answer every request 503: say so at start-up (unless switched off).
+  if (config.mdg_core_api_enabled !== false) await checkItemsTables(moodle, registry.coreBacked.map((t) => t.name))
   await warnUnknownCapabilities(options, registry)
   const nowMs = options.nowMs ?? Date.now
   const core: ItemsCore = {

@@ -95,6 +95,11 @@ export const Errors = {
   serverError: () => new ItemsApiError(500, 'server_error', 'Server Error.'),
   maintenance: () => new ItemsApiError(503, 'maintenance', 'The site is in maintenance mode.', { headers: { 'retry-after': '60' } }),
   unavailable: () => new ItemsApiError(503, 'unavailable', 'The service is temporarily unavailable.', { headers: { 'retry-after': '60' } }),
+  /** A Moodle table the API reads has gone (checked at start-up; the log names the table). */
+  moodleTableMissing: () =>
+    new ItemsApiError(503, 'moodle_table_missing', 'The service is temporarily unavailable: a Moodle table it reads is missing.', {
+      headers: { 'retry-after': '60' },
+    }),
   unauthenticated: (reason: string) =>
     new ItemsApiError(401, reason, 'Unauthenticated.', { headers: { 'www-authenticate': 'Bearer realm="moodle-bridge"' } }),
 }

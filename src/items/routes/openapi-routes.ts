@@ -46,6 +46,19 @@ function swaggerDist(): string {
 }
 const cache = new Map<string, Buffer>()
 
+/**
+ * The page loads only its own scripts (no inline script: the initialiser is init.js), styles and
+ * images from this server (Swagger UI sets inline style attributes and data: icons), fetches only
+ * the document, and may not be framed.
+ */
+export const DOCS_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+}
+
 /** The interactive documentation page at M/api/docs, served from the local swagger-ui-dist (no CDN). */
 export function docsPageRoute(mountPath: string): Reply {
   const base = `${mountPath}/api/docs`
@@ -66,7 +79,7 @@ export function docsPageRoute(mountPath: string): Reply {
 </body>
 </html>
 `
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }, body: html }
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...DOCS_PAGE_HEADERS }, body: html }
 }
 
 /** A static asset of the documentation page, or the page's initialiser. */

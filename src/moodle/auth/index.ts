@@ -11,3 +11,4 @@ export { readSessionUser, SESSION_ID_PATTERN, type SessionUser, type SessionUser
 export { readSystemContextId } from './system-context.ts'
 export { holdsSystemCapability, findUnknownCapabilities } from './system-capability.ts'
 export { findWebServiceToken, readServiceUsers, touchTokenLastAccess, type WebServiceToken, type ExternalService, type ServiceUser } from './web-service-token.ts'
+export { checkItemsTables, findMissingTables, itemsRequiredTables, missingTableOf } from './items-tables.ts'
