@@ -119,6 +119,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     const app = await buildServer({
       moopanel: deps,
       logLevel: config.log_level,
+      logFormat: config.log_format,
       items: async (log) => {
         const authenticator = setup.items?.authenticator?.(moodle) ?? (await createItemsAuthenticator({ moodle, config, log }))
         const api = await createItemsApi({

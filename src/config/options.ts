@@ -82,6 +82,10 @@ export const OPTIONS = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'Log level',
   },
+  log_format: {
+    schema: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    doc: 'Log lines as JSON, as readable text (pretty), or readable only when standard output is a terminal (auto)',
+  },
 
   // moopanel-api.md §2
   api_enabled: { schema: bool.optional(), doc: 'MooPanel API switch (default false; true when a key is configured)' },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
 import { itemsPlugin, type ItemsApi } from '../items/index.ts'
+import { loggerOptions, type LogFormat } from './logger-options.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
@@ -10,6 +11,8 @@ const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options'
 export interface ServerOptions {
   moopanel: MoopanelDeps
   logLevel?: string
+  /** JSON lines, readable lines, or readable only on a terminal (default). */
+  logFormat?: LogFormat
   /** The Items API (items-api.md), built with the server's logger; closed with the server. */
   items?: (log: FastifyInstance['log']) => Promise<ItemsApi>
 }
@@ -20,10 +23,7 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: options.logLevel ?? 'info',
-      redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-    },
+    logger: loggerOptions(options.logLevel ?? 'info', options.logFormat),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()

@@ -3,6 +3,8 @@
  * Spec: ../shared/spec/items-api.md §3 steps 7–9, §5, §6.
  */
 
+import type { ItemsAuthLogger } from './auth-options.ts'
+
 /** What the routes need to know about a request to authenticate it (after routing). */
 export interface AuthRequest {
   method: string
@@ -12,6 +14,8 @@ export interface AuthRequest {
   query: Record<string, unknown>
   /** Client address after trusted-proxy resolution (IPv4-mapped IPv6 already folded to IPv4). */
   clientIp: string
+  /** The request's own logger (its records carry the request id); the API's logger otherwise. */
+  log?: ItemsAuthLogger
 }
 
 /** An authenticated Moodle user. */

@@ -70,9 +70,10 @@ export async function createItemsAuthenticator(options: ItemsAuthenticatorOption
   return {
     async authenticate(request) {
       const { settings, sessionStore } = await current()
-      const result = await authenticateRequest(request, settings, nowMs(), { ...deps, store: sessionStore })
+      const requestLog = request.log ?? log
+      const result = await authenticateRequest(request, settings, nowMs(), { ...deps, log: requestLog, store: sessionStore })
       if (result.ok) return { ok: true, principal: result.value }
-      log.warn({ reason: result.refusal.reason, cause: result.cause, clientIp: request.clientIp }, 'Items API authentication refused')
+      requestLog.warn({ reason: result.refusal.reason, cause: result.cause, clientIp: request.clientIp }, 'Items API authentication refused')
       return { ok: false, refusal: result.refusal } satisfies AuthOutcome
     },
     async has(principal, capability) {

@@ -105,7 +105,7 @@ async function run(api: ItemsApi, request: FastifyRequest, headers: Record<strin
   // 6.–9. authentication, maintenance, sesskey (the authenticator), then the per-user budget.
   let caller: Caller | null = null
   if (!isPublic) {
-    const outcome = await api.core.auth.authenticate({ method, headers: request.headers, query: Object.fromEntries([...query].map(([k, v]) => [k, v.length === 1 ? v[0] : v])), clientIp: ip })
+    const outcome = await api.core.auth.authenticate({ method, headers: request.headers, query: Object.fromEntries([...query].map(([k, v]) => [k, v.length === 1 ? v[0] : v])), clientIp: ip, log: request.log })
     if (!outcome.ok) {
       const r = outcome.refusal
       throw new ItemsApiError(r.status, r.reason, REFUSAL_MESSAGES[r.reason] ?? 'Unauthenticated.', { headers: r.headers })
