@@ -44,7 +44,9 @@ async function startCold(ctx: ColdStartContext, stateUrl: string, extraEnv: Reco
   const base = `http://127.0.0.1:${port}/local/moopanel/server.php`
   const env = { ...ctx.env, ...extraEnv, MOODLE_BRIDGE_STATE_URL: stateUrl, MOODLE_BRIDGE_OPS_LISTEN: `127.0.0.1:${opsPort}` }
   const started = performance.now()
-  const child = await ctx.startChild(process.execPath, [ctx.bin, 'serve', '--moodle-dir', ctx.siteDir, '--port', String(port)], env, `${base}/`)
+  // BENCH_COLD_PROF=dir: CPU profiles of the cold processes (to see what a cold start spends its time on).
+  const prof = process.env['BENCH_COLD_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_COLD_PROF']}`] : []
+  const child = await ctx.startChild(process.execPath, [...prof, ctx.bin, 'serve', '--moodle-dir', ctx.siteDir, '--port', String(port)], env, `${base}/`)
   for (const until = Date.now() + 120_000; waitReady; await sleep(20)) {
     const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => null)
     if (res?.status === 200) break

@@ -105,7 +105,7 @@ export async function runSoakBench(ctx: SoakContext): Promise<void> {
     const after = samples.filter((x) => x.s >= atMinute.s)
     const growth = Math.max(...after.map((x) => x.mb)) - atMinute.mb
     const end = samples[samples.length - 1]!.mb - atMinute.mb
-    console.log(`growth after the first minute: peak +${growth.toFixed(1)} MB, end +${end.toFixed(1)} MB (target < 20 MB); service answers afterwards: ${check.status}`)
+    console.log(`growth after the first minute: peak +${growth.toFixed(1)} MB, end ${end >= 0 ? "+" : ""}${end.toFixed(1)} MB (target < 20 MB); service answers afterwards: ${check.status}`)
   } finally {
     await ctx.stopChild(child)
   }

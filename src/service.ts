@@ -9,10 +9,11 @@ import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, type MoopanelDeps } from './moopanel/index.ts'
+import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, warmUpMoopanel, type MoopanelDeps } from './moopanel/index.ts'
 import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
-import { createItemsApi, createItemsAuthenticator, type Extension, type ItemsAuthenticator } from './items/index.ts'
+import { createItemsApi, createItemsAuthenticator, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
+import { startWarmUp } from './warm-start.ts'
 import { Kysely } from 'kysely'
 import { bindListener } from './shared/listen-error.ts'
 
@@ -31,6 +32,8 @@ export interface Service {
   moodle: Moodle
   store: Store
   keys: KeyState
+  /** Settles once the warm-up (what first requests would build) is done; `/readyz` answers 503 until then. */
+  warmedUp: Promise<void>
   close(): Promise<void>
 }
 
@@ -43,6 +46,8 @@ export interface ServiceSetup {
   nowMs?: () => number
   /** Items API: an authenticator to use instead of the real one (tests), extension objects, base dir of relative type files. */
   items?: { authenticator?: (moodle: Moodle) => ItemsAuthenticator; extensions?: Extension[]; baseDir?: string }
+  /** Awaited by each warm-up attempt before it starts; a rejection fails that attempt (tests). */
+  warmUpGate?: () => Promise<void>
 }
 
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
@@ -116,6 +121,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         if (itemsTarget.driver !== 'pglite') await itemsKysely.destroy()
       },
     }
+    let itemsApi: ItemsApi | undefined
     const app = await buildServer({
       moopanel: deps,
       logLevel: config.log_level,
@@ -127,6 +133,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
           sharesMoodleDatabase: !config.state_url, nowMs,
         })
+        itemsApi = api
         return { ...api, close: async () => { await api.close(); await itemsStore.close() } }
       },
     })
@@ -139,9 +146,20 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       nowMs,
       log: app.log,
     })
+    // Everything a first request would build is built before /readyz says ready (issue #10).
+    const warm = startWarmUp(
+      async () => {
+        if (setup.workerOnly) return // serves no API
+        await setup.warmUpGate?.()
+        await warmUpMoopanel(deps, app.log)
+        if (itemsApi) await warmUpItems(itemsApi, moodle)
+      },
+      { log: app.log },
+    )
     const ops = await buildOpsServer({
       registry,
       ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
+      notReadyReason: warm.notReadyReason,
     })
     const worker = createWorker({
       store: opened,
@@ -198,9 +216,11 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       moodle,
       store: opened,
       keys,
+      warmedUp: warm.done,
       // Idempotent: a second signal or a second caller waits for the same shutdown.
       close: () =>
         (closing ??= (async () => {
+          warm.stop()
           stopHousekeeping()
           stopUpdateRefresh()
           await app.close()

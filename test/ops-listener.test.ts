@@ -7,6 +7,7 @@ describe('operations listener', () => {
   let s: FixtureService
   before(async () => {
     s = await startFixtureService('pgsql')
+    await s.service.warmedUp // /readyz answers 503 until the warm-up is done
   })
   after(async () => {
     await s?.close()

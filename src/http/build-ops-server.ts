@@ -6,6 +6,8 @@ export interface OpsOptions {
   registry: Registry
   /** True when the Moodle database and the service's store both answer. */
   ready: () => Promise<boolean>
+  /** Why the service is not ready before its databases are even asked (warm-up unfinished or failing); null when it is. */
+  notReadyReason?: () => string | null
 }
 
 /**
@@ -19,6 +21,8 @@ export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstan
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_request, reply) => {
+    const reason = options.notReadyReason?.() ?? null
+    if (reason !== null) return reply.status(503).send({ status: 'unavailable', reason })
     const ready = await options.ready().catch(() => false)
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' })
   })

@@ -7,3 +7,4 @@ export { buildOpenApiDocuments, openApiInputs, mountPathOf, serviceVersion } fro
 export type { ItemsAuthenticator, Principal, AuthOutcome, AuthRequest } from './auth/contract.ts'
 export { createItemsAuthenticator } from './auth/index.ts'
 export * from './public-api.ts'
+export { warmUpItems } from './warm-up.ts'

@@ -74,6 +74,7 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
   // Concurrent callers that see the same new revision share one build.
   let build = building.get(moodle)
   if (build?.revision !== revision) {
+    builds.set(moodle, inventoryBuildCount(moodle) + 1)
     const promise = buildInventory(moodle, state, catalog, revision, memo)
     const entry = { revision, promise }
     building.set(moodle, (build = entry))
@@ -85,6 +86,12 @@ export async function getPluginInventory(moodle: Moodle): Promise<PluginInventor
 }
 
 const building = new WeakMap<Moodle, { revision: string; promise: Promise<PluginInventory> }>()
+const builds = new WeakMap<Moodle, number>()
+
+/** How many inventories were built for this site so far (warm-start test and diagnostics). */
+export function inventoryBuildCount(moodle: Moodle): number {
+  return builds.get(moodle) ?? 0
+}
 
 /** Builds the inventory from the database state and the disk catalog (reusing the log when unchanged). */
 async function buildInventory(
