@@ -4,6 +4,7 @@
  * rollback area, and the refusals.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -63,6 +64,15 @@ describe('POST /plugin/uninstall', () => {
     const plugins = (await get('/plugins')).plugins.map((p: { component: string }) => p.component)
     assert.ok(!plugins.includes('block_xp'))
     assert.deepEqual(await get('/plugin?plugin=block_xp'), { error: 'Plugin not exist.' })
+  })
+
+  it('leaves no upgrade pending: the folder removal is followed by an upgrade, as Moodle\'s own pages do', async () => {
+    // On a real 4.5.6 site, removing an uninstalled plugin's folder changes the code fingerprint
+    // (allversionshash): until an upgrade runs, `upgrade.php --is-pending` exits 2 and Moodle's CLI
+    // scripts refuse to run. The stand-in models that fingerprint.
+    const pending = spawnSync(PHP, ['admin/cli/upgrade.php', '--is-pending'], { cwd: dir, encoding: 'utf8' })
+    assert.equal(pending.status, 0, `${pending.stdout}${pending.stderr}`)
+    assert.match(pending.stderr, /No upgrade needed/)
   })
 
   it('needs confirm to be JSON true', async () => {

@@ -1,5 +1,5 @@
 import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
-import { forgetPluginState, movePluginToRollback, readInstalledVersion, runMoodleScript } from '../../moodle/index.ts'
+import { forgetPluginState, movePluginToRollback, readInstalledVersion, readSiteCodeFacts, runMoodleScript, runUpgrade } from '../../moodle/index.ts'
 import { runPostChangeCommand } from './apply-plugin-code.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 
@@ -22,7 +22,11 @@ export function uninstallRequest(payload: UninstallPayload): NewJob {
  * `plugin_uninstall` (§4.10): Moodle's `uninstall_plugins.php --run` under the site lock; success
  * is judged by the plugin no longer having a database version (the script exits 0 even when it
  * refuses). Then the code folder moves to the rollback area, `post_code_change_command` runs and
- * everything read about plugins is forgotten.
+ * everything read about plugins is forgotten. Removing a folder changes the code tree that Moodle's
+ * `allversionshash` fingerprints: until an upgrade runs, Moodle counts an upgrade as pending (its
+ * web pages ask for one and its CLI scripts refuse to run, `upgrade.php --is-pending` exits 2;
+ * seen on a real 4.5.6 site). So after the removal the (no-op) upgrade runs once, as Moodle's own
+ * admin pages do after an uninstall; its failure is logged, the uninstall stands.
  */
 export function uninstallPluginJob(deps: MoopanelJobDeps): JobDefinition<UninstallPayload> {
   return defineJob<UninstallPayload>({
@@ -41,7 +45,14 @@ export function uninstallPluginJob(deps: MoopanelJobDeps): JobDefinition<Uninsta
       let removed = false
       if (uninstalled && payload.dir) {
         removed = await movePluginToRollback(deps.moodle, payload.dir, { stagingDir: deps.code.stagingDir, jobId: job.id, component: payload.component })
-        if (removed) await runPostChangeCommand(deps)
+        if (removed) {
+          await runPostChangeCommand(deps)
+          forgetPluginState(deps.moodle)
+          const facts = await readSiteCodeFacts(deps.moodle)
+          const upgrade = await runUpgrade(deps.moodle, { phpBinary: deps.code.phpBinary, allowUnstable: facts.maturity < 200, signal })
+          if (upgrade.exitCode === 0) log.info({ component: payload.component }, 'upgrade after the removal done')
+          else log.warn({ component: payload.component, exitCode: upgrade.exitCode, output: upgrade.stdout.slice(-2000), errors: upgrade.stderr.slice(-2000) }, 'upgrade after the removal failed')
+        }
       }
       forgetPluginState(deps.moodle)
       return { uninstalled, removed }
