@@ -42,4 +42,4 @@ export {
 export { assembleCoreTree, coreRootReplaceable } from './code/assemble-core-tree.ts'
 export { pruneRollbackFolders } from './code/prune-rollback-folders.ts'
 export { recoverInterruptedCoreSwap } from './code/recover-core-swap.ts'
-export { setPhpRunAs, type PhpRunAs } from './cli-scripts/spawn-php.ts'
+export { makePhpWritableDir, setPhpRunAs, type PhpRunAs } from './cli-scripts/spawn-php.ts'

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { stat } from 'node:fs/promises'
+import { chown, mkdir, stat } from 'node:fs/promises'
+import { dirname, relative } from 'node:path'
 import type { Moodle } from '../moodle.ts'
 
 /** How to run a PHP script (a Moodle CLI script or one of the service's helpers). */
@@ -106,6 +107,26 @@ const RUN_AS_KEY = 'cli/php-run-as'
 /** Sets the site's default PHP identity (from `php_run_as`). */
 export function setPhpRunAs(moodle: Moodle, runAs: PhpRunAs): void {
   moodle.memo.set(RUN_AS_KEY, runAs)
+}
+
+/**
+ * Creates `dir` (and missing parents, mode 0750) for PHP to write into, e.g. a backup's staging
+ * folder in the dataroot. When PHP runs as another user than the service (the service runs as root
+ * and PHP as the dataroot's owner), every folder created here is given to that user: otherwise
+ * Moodle's script cannot write into it ("Destination directory does not exists or not writable",
+ * seen on a real 4.5.6 site with the service as root and PHP as www-data).
+ */
+export async function makePhpWritableDir(moodle: Moodle, dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode: 0o750 })
+  if (first === undefined) return
+  const { uid, gid } = await identityFor(moodle, undefined)
+  if (uid === undefined || gid === undefined) return
+  const created: string[] = []
+  for (let at = dir; ; at = dirname(at)) {
+    created.push(at)
+    if (at === first || relative(first, at).startsWith('..') || dirname(at) === at) break
+  }
+  for (const path of created.reverse()) await chown(path, uid, gid)
 }
 
 async function identityFor(moodle: Moodle, given: ScriptOptions['runAs']): Promise<{ uid?: number; gid?: number }> {

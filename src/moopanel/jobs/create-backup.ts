@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { link as hardLink, mkdir, readdir, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
-import { backupFolderOf, runMoodleScript } from '../../moodle/index.ts'
+import { backupFolderOf, makePhpWritableDir, runMoodleScript } from '../../moodle/index.ts'
 import { writeEncryptedZip } from '../../packages/index.ts'
 import { recordAutoBackup } from '../../store/index.ts'
 import { backupCreatedBody } from '../callbacks/callback-bodies.ts'
@@ -74,7 +74,7 @@ export function createBackupJob(deps: MoopanelJobDeps): JobDefinition<CreateBack
 
 async function backUp(deps: MoopanelJobDeps, p: CreateBackupPayload, staging: string, jobId: number, startedAtSec: number, signal: AbortSignal) {
   await rm(staging, { recursive: true, force: true })
-  await mkdir(staging, { recursive: true, mode: 0o750 }).catch(() => {
+  await makePhpWritableDir(deps.moodle, staging).catch(() => {
     throw new BackupFailure('Backup directory not writable.')
   })
   const script = await runMoodleScript(deps.moodle, 'backup', {

@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { defineJob, type JobDefinition, type JobLogger, type NewJob } from '../../jobs/index.ts'
-import { backupFolderOf, readMbzInfo, resolveBackupFile, restoreCourseBackup } from '../../moodle/index.ts'
+import { backupFolderOf, makePhpWritableDir, readMbzInfo, resolveBackupFile, restoreCourseBackup } from '../../moodle/index.ts'
 import { extractEncryptedEntry } from '../../packages/index.ts'
 import { AppError } from '../../shared/errors.ts'
 import { restoreFinishedBody } from '../callbacks/callback-bodies.ts'
@@ -123,7 +123,7 @@ async function restore(deps: MoopanelJobDeps, p: RestoreBackupPayload, staging: 
     const password = await openJobSecret(deps.store, p.password)
     if (password === null) throw new RestoreFailure(RESTORE_MESSAGES.notRestored)
     await rm(staging, { recursive: true, force: true })
-    await mkdir(staging, { recursive: true, mode: 0o750 })
+    await makePhpWritableDir(deps.moodle, staging)
     const mbz = await extractEncryptedEntry(file!, { password, select: (path) => /\.mbz$/i.test(path), targetDir: staging, signal }).catch((error: unknown) => {
       if (error instanceof AppError && error.code === 'zip_wrong_password') throw new RestoreFailure(RESTORE_MESSAGES.wrongPassword)
       if (error instanceof AppError) throw new RestoreFailure(RESTORE_MESSAGES.invalidArchive)
