@@ -13,7 +13,7 @@ import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegist
 import { createWorker } from './jobs/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
 import { createItemsApi, createItemsAuthenticator, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
-import { startWarmUp } from './warm-start.ts'
+import { startWarmUp } from './shared/warm-start.ts'
 import { Kysely } from 'kysely'
 import { bindListener } from './shared/listen-error.ts'
 
