@@ -294,9 +294,51 @@ describe('createDemoSite', () => {
     assert.equal(local[0]?.wwwroot, site.wwwroot)
   })
 
+  it('has the stock capabilities and role permissions, MIDDAG\'s capabilities granted to managers, and cohorts', async () => {
+    const [counts] = await rows(site, `SELECT (SELECT count(*)::int FROM mdl_capabilities) AS caps,
+      (SELECT count(*)::int FROM mdl_role_capabilities WHERE contextid = 1) AS perms,
+      (SELECT count(*)::int FROM mdl_cohort) AS cohorts, (SELECT count(*)::int FROM mdl_cohort_members) AS members`)
+    assert.ok(Number(counts?.caps) > 700 && Number(counts?.perms) > 1500, JSON.stringify(counts))
+    assert.ok(Number(counts?.cohorts) >= 5 && Number(counts?.members) > 50, JSON.stringify(counts))
+    const held = await rows(site, `SELECT r.shortname, rc.capability FROM mdl_role_capabilities rc JOIN mdl_role r ON r.id = rc.roleid
+      WHERE rc.contextid = 1 AND rc.permission = 1 AND rc.capability IN ('moodle/course:viewhiddencourses', 'moodle/category:viewhiddencategories',
+        'moodle/user:viewalldetails', 'moodle/cohort:view', 'local/middag:manage', 'local/middag:coursegroup_manage')`)
+    const byRole = (role: string) => held.filter((h) => h.shortname === role).map((h) => h.capability).sort()
+    assert.equal(byRole('manager').length, 6)
+    assert.deepEqual(byRole('user'), [], 'the authenticated-user role holds none of them')
+    // The fixture's add-ons do not leak into the demo's capabilities.
+    assert.deepEqual(await rows(site, "SELECT name FROM mdl_capabilities WHERE component IN ('block_xp', 'theme_boost_union', 'local_moopanel')"), [])
+    const orphans = await rows(site, 'SELECT rc.capability FROM mdl_role_capabilities rc LEFT JOIN mdl_capabilities c ON c.name = rc.capability WHERE c.id IS NULL')
+    assert.deepEqual(orphans, [])
+    const members = await rows(site, 'SELECT m.userid FROM mdl_cohort_members m LEFT JOIN mdl_user u ON u.id = m.userid AND u.deleted = 0 WHERE u.id IS NULL')
+    assert.deepEqual(members, [], 'members are existing, not deleted users')
+  })
+
+  it('gives the Items API a service with tokens for the admin, a system manager and a user without a system role', async () => {
+    const { admin, manager, user, service } = site.items
+    assert.ok(manager && user)
+    const tokens = await rows(site, `SELECT t.token, t.userid, t.tokentype, t.contextid, t.validuntil, s.enabled, s.shortname, s.requiredcapability, s.restrictedusers
+      FROM mdl_external_tokens t JOIN mdl_external_services s ON s.id = t.externalserviceid WHERE s.shortname = $1 ORDER BY t.id`, [service])
+    assert.deepEqual(tokens.map((t) => [t.token, t.userid]), [[admin.token, 2], [manager.token, manager.userid], [user.token, user.userid]])
+    for (const t of tokens) {
+      assert.match(String(t.token), /^[0-9a-f]{32}$/)
+      assert.deepEqual([t.tokentype, t.contextid, t.validuntil, t.enabled, t.requiredcapability, t.restrictedusers], [0, 1, 0, 1, null, 0])
+    }
+    const system = async (userid: number) =>
+      (await rows(site, 'SELECT r.shortname FROM mdl_role_assignments ra JOIN mdl_role r ON r.id = ra.roleid WHERE ra.contextid = 1 AND ra.userid = $1', [userid])).map((r) => r.shortname)
+    assert.deepEqual(await system(manager.userid), ['manager'])
+    assert.deepEqual(await system(user.userid), [])
+    for (const who of [manager, user]) {
+      const [row] = await rows(site, 'SELECT username, deleted, suspended, confirmed FROM mdl_user WHERE id = $1', [who.userid])
+      assert.deepEqual(row, { username: who.username, deleted: 0, suspended: 0, confirmed: 1 })
+    }
+    const [restricted] = await rows(site, "SELECT count(*)::int AS n FROM mdl_external_services_users u JOIN mdl_external_services s ON s.id = u.externalserviceid WHERE s.restrictedusers = 1")
+    assert.ok(Number(restricted?.n) >= 1)
+  })
+
   it('moves every id sequence past the ids it inserted', async () => {
     const tables = await rows(site, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'mdl\\_%' ORDER BY tablename")
-    assert.equal(tables.length, 25)
+    assert.equal(tables.length, 30)
     for (const { tablename } of tables) {
       const [state] = await rows(site, `SELECT (SELECT coalesce(max(id), 0) FROM ${String(tablename)}) AS maxid,
         (SELECT last_value FROM ${String(tablename)}_id_seq) AS last, (SELECT is_called FROM ${String(tablename)}_id_seq) AS called`)

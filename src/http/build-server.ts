@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
 import { itemsPlugin, type ItemsApi } from '../items/index.ts'
 import { loggerOptions, type LogFormat } from './logger-options.ts'
+import { clientErrorResponse } from './client-error-response.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
@@ -22,6 +23,8 @@ export interface ServerOptions {
  * every reply, JSON `Bad request.` for malformed requests, and the management API.
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  /** The Items API's mount path once it is built: its malformed requests get its error envelope. */
+  let itemsMount: string | null = null
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? 'info', options.logFormat),
     genReqId: (req) => {
@@ -37,17 +40,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         .headers({ ...SECURITY_HEADERS, 'x-request-id': request.id, 'content-type': 'application/json; charset=utf-8' })
         .send('{"error":"Bad request."}')
     },
-    clientErrorHandler: (_error, socket) => {
-      if (socket.writable) {
-        const body = '{"error":"Bad request."}'
-        socket.end(
-          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
-            `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: ${randomUUID()}\r\n` +
-            `Connection: close\r\n\r\n${body}`,
-        )
-      } else {
-        socket.destroy()
-      }
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error, itemsMount))
+      else socket.destroy()
     },
   })
   app.addHook('onRequest', async (request, reply) => {
@@ -56,6 +51,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(moopanelPlugin, { deps: options.moopanel })
   if (options.items) {
     const items = await options.items(app.log)
+    itemsMount = items.options.mountPath
     app.addHook('onClose', async () => items.close())
     await app.register(itemsPlugin, { api: items })
   }

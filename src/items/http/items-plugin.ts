@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { isCliMaintenance } from '../../moodle/index.ts'
+import { isCliMaintenance, missingTableOf } from '../../moodle/index.ts'
 import { isConnectionFailure } from '../../store/index.ts'
 import { Errors, ItemsApiError } from '../errors.ts'
 import type { ItemsApi } from '../create-items-api.ts'
@@ -60,6 +60,11 @@ function asApiError(error: unknown, request: FastifyRequest): ItemsApiError {
   if (isConnectionFailure(error)) {
     request.log.error({ err: error }, 'database unreachable')
     return Errors.unavailable()
+  }
+  const table = missingTableOf(error)
+  if (table !== null) {
+    request.log.error({ table }, `Moodle table ${table} is missing`)
+    return Errors.moodleTableMissing()
   }
   request.log.error({ err: error }, 'unexpected error')
   return Errors.serverError()
