@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -204,6 +204,18 @@ describe('bin/moodle-bridge demo: both APIs', () => {
     assert.equal(body.error, true)
     assert.equal(body.code, res.status)
     assert.equal(typeof body.reason, 'string')
+    // A request Node cannot parse at all (a bad header line), on an Items path: the envelope, 400.
+    const url = new URL(banner.itemsBase)
+    const raw = await new Promise<string>((res, rej) => {
+      let data = ''
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(`GET ${url.pathname}/items HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n`))
+      socket.on('data', (d) => (data += d))
+      socket.on('end', () => res(data))
+      socket.on('error', rej)
+    })
+    assert.match(raw, /^HTTP\/1\.1 400 /)
+    const envelope = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { success: boolean; code: number; reason: string }
+    assert.deepEqual([envelope.success, envelope.code, envelope.reason], [false, 400, 'bad_request'])
     // The management API keeps its own shape.
     const mp = await fetch(banner.tries[0]!.match(/'(http[^']+)'/)![1]!, { headers: { 'x-api-key': 'a'.repeat(60_000) } })
     assert.deepEqual(await mp.json(), { error: 'Bad request.' })
