@@ -23,7 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   items: ['moodle', 'store', 'shared', 'config'],
   http: ['moopanel', 'items', 'shared'],
-  cli: ['config', 'demo', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
+  cli: ['config', 'demo', 'jobs', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'items', 'store', 'jobs', 'shared', 'housekeeping.ts'],
   'housekeeping.ts': ['jobs', 'store', 'moodle'],
 }

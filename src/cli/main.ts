@@ -9,6 +9,7 @@ const doctorCommand = async (flags: object) => (await import('./doctor.ts')).doc
 const setKeyCommand = async (flags: object) => (await import('./moopanel-key.ts')).setKeyCommand(flags)
 const openapiCommand = async (flags: object, extra: string[]) => (await import('./openapi.ts')).openapiCommand(flags, extra)
 const switchCommand = async (flags: object, enabled: boolean) => (await import('./moopanel-key.ts')).switchCommand(flags, enabled)
+const jobs = async () => import('./jobs.ts')
 
 const optionHelp = () =>
   '\nEvery option can also be set in the config file (--config FILE, YAML or JSON, option names as keys)\n' +
@@ -87,5 +88,29 @@ for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
     .option('--config <file>', 'configuration file')
     .action((flags) => switchCommand(flags, enabled))
 }
+
+const jobsCommand = program.command('jobs').description("inspect and steer the service's job queue")
+const storeOptions = (command: Command) =>
+  command
+    .option('--moodle-dir <dir>', 'Moodle code directory')
+    .option('--state-url <url>', "database URL of the service's own store")
+    .option('--config <file>', 'configuration file')
+storeOptions(
+  jobsCommand
+    .command('list')
+    .description('the newest jobs first')
+    .option('--state <states>', 'only these states (comma-separated: queued, running, retry_wait, reporting, finished)')
+    .option('--type <types>', 'only these job types (comma-separated)')
+    .option('--limit <n>', 'at most this many (default 50, at most 1000)')
+    .option('--json', 'one JSON object per line'),
+).action(async (flags) => (await jobs()).jobsListCommand(flags))
+storeOptions(jobsCommand.command('show').description("a job: state, attempts, journal steps, callback deliveries").argument('<id>').option('--json', 'as JSON'))
+  .action(async (id: string, flags) => (await jobs()).jobsShowCommand(id, flags))
+storeOptions(jobsCommand.command('retry').description('run a job that waits to retry (or its callback) now').argument('<id>'))
+  .action(async (id: string, flags) => (await jobs()).jobsActionCommand('retry', id, flags))
+storeOptions(jobsCommand.command('cancel').description('cancel a job that has not started any step (refused, with the reason, otherwise)').argument('<id>'))
+  .action(async (id: string, flags) => (await jobs()).jobsActionCommand('cancel', id, flags))
+storeOptions(jobsCommand.command('watch').description('follow a job until its work is done (exit 0 success, 1 failure)').argument('<id>').option('--interval <ms>', 'poll interval (default 500)'))
+  .action(async (id: string, flags) => (await jobs()).jobsWatchCommand(id, flags))
 
 await program.parseAsync(process.argv)

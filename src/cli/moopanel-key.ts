@@ -1,7 +1,6 @@
-import { createDialect, currentDatabaseTarget, openMoodle, resolveDatabaseUrl } from '../moodle/index.ts'
 import { setApiSwitch, storeNewKey } from '../moopanel/index.ts'
-import { openStore } from '../store/index.ts'
-import { configFrom, fail, UsageError, type CommonFlags } from './common.ts'
+import { fail, UsageError, type CommonFlags } from './common.ts'
+import { withStore } from './open-store.ts'
 
 /** `moopanel set-key`: stores the fingerprint of the key read from stdin (and its expiry), enables the API. */
 export async function setKeyCommand(flags: CommonFlags & { expires?: string }): Promise<void> {
@@ -26,23 +25,6 @@ export async function switchCommand(flags: CommonFlags, enabled: boolean): Promi
     process.stdout.write(`MooPanel API ${enabled ? 'enabled' : 'disabled'}\n`)
   } catch (error) {
     fail(error)
-  }
-}
-
-async function withStore(flags: CommonFlags, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
-  const config = await configFrom(flags)
-  if (!config.moodle_dir && !config.state_url) throw new UsageError('--moodle-dir or --state-url is required')
-  const moodle = config.state_url ? null : await openMoodle({ dirroot: config.moodle_dir!, poolSize: 1 })
-  try {
-    const target = config.state_url ? await resolveDatabaseUrl(config.state_url, 1) : currentDatabaseTarget(moodle!)
-    const store = await openStore({ dialect: createDialect(target), family: target.driver === 'mysql' ? 'mysql' : 'postgres', prefix: config.state_prefix, ownsConnection: true })
-    try {
-      await work(store)
-    } finally {
-      await store.close()
-    }
-  } finally {
-    await moodle?.close()
   }
 }
 

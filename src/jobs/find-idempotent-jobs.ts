@@ -55,3 +55,9 @@ export async function replayableIds(
     .executeTakeFirst()
   return unfinished ? ids : null
 }
+
+/** The job ids an idempotency record holds, whatever their state (for operators); [] when none. */
+export async function recordedJobIds(store: Store, key: string): Promise<number[]> {
+  const row = await store.db.selectFrom('store_idempotency').select('job_ids').where('key_hash', '=', idempotencyKeyHash(key)).executeTakeFirst()
+  return (row?.job_ids ?? '').split(',').filter((id) => /^\d+$/.test(id)).map(Number)
+}

@@ -36,10 +36,12 @@ export {
   type RunningJob,
 } from './define-job.ts'
 export { createJobRegistry, type JobRegistry } from './create-job-registry.ts'
+export { isJobState, listJobs, readJob, type JobDetail } from './inspect-jobs.ts'
+export { CANCELLED_SUMMARY, requestJobCancel, retryJobNow, type OperatorOutcome } from './operator-actions.ts'
 export { RetryableError } from './retryable-error.ts'
 export { retryDelayMs, DEFAULT_BACKOFF, type Backoff } from './retry-delay.ts'
 export { enqueueJobs, type EnqueueOptions, type EnqueueResult } from './enqueue-jobs.ts'
-export { findIdempotentJobs, findReplay, idempotencyKeyHash, DEFAULT_IDEMPOTENCY_WINDOW_S } from './find-idempotent-jobs.ts'
+export { findIdempotentJobs, findReplay, idempotencyKeyHash, recordedJobIds, DEFAULT_IDEMPOTENCY_WINDOW_S } from './find-idempotent-jobs.ts'
 export { claimNextJob, type ClaimedJob, type ClaimOptions, type JobLease } from './claim-next-job.ts'
 export { renewLease } from './renew-lease.ts'
 export { completeJob } from './complete-job.ts'

@@ -7,6 +7,7 @@ import { failJob } from './fail-job.ts'
 import { renewLease } from './renew-lease.ts'
 import { retryJob } from './retry-job.ts'
 import { RetryableError } from './retryable-error.ts'
+import { CANCEL_STEP, CANCELLED_SUMMARY } from './operator-actions.ts'
 import { retryDelayMs } from './retry-delay.ts'
 
 /** What one execution needs from its worker. */
@@ -73,6 +74,8 @@ export function runClaimedJob(job: ClaimedJob, definition: JobDefinition<unknown
       return { kind: 'failure', summary: `Invalid payload: ${messageOf(error)}` }
     }
     parsedPayload = { value: payload }
+    // `jobs cancel` marked it before any step ran: it ends through the type's failure path.
+    if (CANCEL_STEP in job.journal) return { kind: 'failure', summary: CANCELLED_SUMMARY }
     if (job.attempt > job.maxAttempts) return { kind: 'failure', summary: 'Lease expired after the last attempt.' }
     const ctx: JobContext<unknown> = {
       job: { id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, requestId: job.requestId, createdAtMs: job.createdAtMs },
