@@ -9,19 +9,19 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, open, rm, stat } from 'node:fs/promises'
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { AppError } from '../shared/errors.ts'
+import { startRawPeer, type PeerBehaviour, type RawPeer } from '../shared/test-raw-peer.ts'
 import { downloadPackage, type DownloadOptions } from './download-package.ts'
 
 const BODY = randomBytes(24 * 1024 * 1024)
 const BODY_MD5 = createHash('md5').update(BODY).digest('hex')
 const HALF = BODY.subarray(0, BODY.length / 2)
 
-type Behaviour = (socket: Socket) => void
 
 /** Writes `chunks` to the socket as fast as it accepts them, then runs `then`. */
 function send(socket: Socket, head: string, body: Buffer, then: () => void): void {
@@ -38,7 +38,7 @@ function send(socket: Socket, head: string, body: Buffer, then: () => void): voi
   pump()
 }
 
-const BEHAVIOURS: Record<string, Behaviour> = {
+const BEHAVIOURS: Record<string, PeerBehaviour> = {
   // python3 -m http.server: HTTP/1.0, Content-Length, the server closes right after the body.
   '/http10-close.zip': (s) => send(s, `HTTP/1.0 200 OK\r\nContent-Type: application/zip\r\nContent-Length: ${BODY.length}\r\n\r\n`, BODY, () => s.end()),
   // HTTP/1.0 without Content-Length: the close delimits the body.
@@ -60,34 +60,17 @@ const BEHAVIOURS: Record<string, Behaviour> = {
 }
 
 let tmp: string
-let server: Server
+let peer: RawPeer
 let base: string
-const sockets = new Set<Socket>()
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'mb-hostile-'))
-  server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    let head = ''
-    socket.on('data', function onData(data: Buffer) {
-      head += data.toString('latin1')
-      if (!head.includes('\r\n\r\n')) return
-      socket.off('data', onData)
-      const path = /^GET (\S+)/.exec(head)?.[1] ?? ''
-      const behaviour = BEHAVIOURS[path]
-      if (behaviour) behaviour(socket)
-      else socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  peer = await startRawPeer(BEHAVIOURS)
+  base = peer.base
 })
 
 after(async () => {
-  for (const socket of sockets) socket.destroy()
-  await new Promise((resolve) => server.close(resolve))
+  await peer.close()
   await rm(tmp, { recursive: true, force: true })
 })
 

@@ -5,13 +5,13 @@
  * exception (e.g. undici's parser assertion on a socket end while paused) fails the test file.
  */
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { startRawPeer, type PeerBehaviour, type RawPeer } from '../../shared/test-raw-peer.ts'
 import { deliverCallbackAttempt, RESPONSE_SNIPPET_BYTES } from './deliver-callback.ts'
 
 const BIG = Buffer.alloc(8 * 1024 * 1024, 'x')
 
-const BEHAVIOURS: Record<string, (socket: Socket) => void> = {
+const BEHAVIOURS: Record<string, PeerBehaviour> = {
   '/http10-big': (s) => {
     s.write('HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n')
     s.write(BIG, () => s.end())
@@ -28,31 +28,16 @@ const BEHAVIOURS: Record<string, (socket: Socket) => void> = {
   '/headers-then-close': (s) => s.end('HTTP/1.1 503 Busy\r\nRetry-After: 5\r\nContent-Length: 10\r\n\r\n'),
 }
 
-let server: Server
+let peer: RawPeer
 let base: string
-const sockets = new Set<Socket>()
 
 before(async () => {
-  server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    let head = ''
-    socket.on('data', function onData(data: Buffer) {
-      head += data.toString('latin1')
-      if (!head.includes('\r\n\r\n')) return
-      socket.off('data', onData)
-      const path = /^POST (\S+)/.exec(head)?.[1] ?? ''
-      BEHAVIOURS[path]?.(socket) ?? socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  peer = await startRawPeer(BEHAVIOURS)
+  base = peer.base
 })
 
 after(async () => {
-  for (const socket of sockets) socket.destroy()
-  await new Promise((resolve) => server.close(resolve))
+  await peer.close()
 })
 
 const attempt = (path: string) =>
