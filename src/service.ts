@@ -127,12 +127,19 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       logLevel: config.log_level,
       logFormat: config.log_format,
       items: async (log) => {
-        const authenticator = setup.items?.authenticator?.(moodle) ?? (await createItemsAuthenticator({ moodle, config, log }))
-        const api = await createItemsApi({
-          config, moodle, store: itemsStore, authenticator, log,
-          extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
-          sharesMoodleDatabase: !config.state_url, nowMs,
-        })
+        let api: ItemsApi
+        try {
+          const authenticator = setup.items?.authenticator?.(moodle) ?? (await createItemsAuthenticator({ moodle, config, log }))
+          api = await createItemsApi({
+            config, moodle, store: itemsStore, authenticator, log,
+            extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
+            sharesMoodleDatabase: !config.state_url, nowMs,
+          })
+        } catch (error) {
+          // A refused start (e.g. a missing Moodle table) must not leave the Items pool open.
+          await itemsStore.close().catch(() => undefined)
+          throw error
+        }
         itemsApi = api
         return { ...api, close: async () => { await api.close(); await itemsStore.close() } }
       },

@@ -15,6 +15,8 @@ export async function runNodeTests({ cwd, files, nodeArgs = [], env, tapPath, co
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
+    // A test that hangs fails after this long instead of holding CI until its own deadline.
+    `--test-timeout=${process.env.MB_TEST_TIMEOUT_MS || 240000}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',

@@ -40,16 +40,19 @@ export function missingTableOf(error: unknown): string | null {
 /** Which of `tables` (default `mdl_` names) the site's database lacks, in the given order (one probe each). */
 export async function findMissingTables(moodle: Moodle, tables: readonly string[]): Promise<string[]> {
   const db = moodle.db as unknown as Kysely<Record<string, { id: number }>>
-  const missing: string[] = []
-  for (const table of tables) {
-    try {
-      await db.selectFrom(table).select('id').limit(1).execute()
-    } catch (error) {
-      if (missingTableOf(error) === null) throw error
-      missing.push(table)
-    }
-  }
-  return missing
+  // One probe per table, all at once (the pool bounds them): start-up waits for one round trip.
+  const found = await Promise.all(
+    tables.map((table) =>
+      db.selectFrom(table).select('id').limit(1).execute().then(
+        () => true,
+        (error: unknown) => {
+          if (missingTableOf(error) === null) throw error
+          return false
+        },
+      ),
+    ),
+  )
+  return tables.filter((_, i) => !found[i])
 }
 
 /**
