@@ -16,26 +16,28 @@ import { fileURLToPath } from 'node:url'
 import { collectTestFiles } from './test-env/collect-tests.mjs'
 import { loadPgDump } from './test-env/load-pg.mjs'
 import { buildInstallDirs } from './test-env/install-dirs.mjs'
-import { loadMariadbDump, mysqlUrlWithDb } from './test-env/mariadb.mjs'
+import { dropMariadbDatabase, loadMariadbDump, mysqlUrlWithDb } from './test-env/mariadb.mjs'
 import { startPostgres, stopProcess } from './test-env/postgres.mjs'
 import { runNodeTests } from './test-env/run-node-tests.mjs'
 import { log, seconds, setupError } from './test-env/util.mjs'
 
 const PG_DB = 'moodle_pg'
 const PG_TEMPLATE = 'moodle_pg_template'
-const MYSQL_DB = 'moodle_mariadb'
+// One name per run: several `npm test` runs may share one MariaDB server (PostgreSQL is private to each run).
+const MYSQL_DB = `moodle_mariadb_${process.pid}`
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const fixturesDir = resolve(process.env.MB_FIXTURES_DIR || join(repoRoot, '../shared/fixtures/moodle-4.5'))
 
 /** State that cleanup() needs; filled in as setup goes. */
-const state = { tmp: null, procs: new Set(), testChild: null, signal: null }
+const state = { tmp: null, procs: new Set(), testChild: null, signal: null, mysql: null }
 let cleaning = null
 
 /** Stops every server process we started and removes temp dirs; safe to call more than once. */
 function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...state.procs].map((child) => stopProcess(child)))
+    if (state.mysql) await dropMariadbDatabase(state.mysql)
     if (state.tmp) rmSync(state.tmp, { recursive: true, force: true })
   })()
   return cleaning
@@ -86,6 +88,7 @@ async function setup() {
       log('MariaDB: MB_TEST_MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306/): MariaDB tests will be skipped')
       return
     }
+    state.mysql = { adminUrl: mysqlAdminUrl, dbName: MYSQL_DB }
     const r = await loadMariadbDump({ adminUrl: mysqlAdminUrl, dbName: MYSQL_DB, dumpPath: join(fixturesDir, 'moodle-mariadb.sql.gz') }).catch(
       (error) => {
         const where = mysqlAdminUrl.replace(/:[^:@/]*@/, ':***@')

@@ -95,6 +95,19 @@ async function loadWithMysql2(url, dbName, dumpPath) {
 }
 
 /** Drops and re-creates `dbName` (utf8mb4_unicode_ci), then loads the dump. Returns { loadMs, loader }. */
+/** Drops a database this run loaded (best effort: the server may already be gone). */
+export async function dropMariadbDatabase({ adminUrl, dbName }) {
+  const admin = await mysql.createConnection(mysql2Options(mysqlUrlWithDb(adminUrl, ''))).catch(() => null)
+  if (!admin) return
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``)
+  } catch {
+    // left for the next run's DROP DATABASE IF EXISTS
+  } finally {
+    await admin.end().catch(() => undefined)
+  }
+}
+
 export async function loadMariadbDump({ adminUrl, dbName, dumpPath }) {
   const admin = await mysql.createConnection(mysql2Options(mysqlUrlWithDb(adminUrl, '')))
   try {

@@ -1,7 +1,7 @@
 /**
  * What `npm test` (scripts/run-tests.mjs) sets up for tests: database URLs, test Moodle install
  * directories and the fixture folder, plus helpers for expected responses and writable DB copies.
- * The loaded databases (`moodle_pg`, `moodle_mariadb`) are shared: never write to them, make a copy.
+ * The loaded databases (`moodle_pg`, `moodle_mariadb_<pid>`) are shared: never write to them, make a copy.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,11 +22,11 @@ export interface TestEnv {
   pgTemplate: string
   /** `MB_TEST_MOODLE_DIR_PG`: install dir whose config.php points at `moodle_pg`. */
   moodleDirPg: string
-  /** `MB_TEST_MYSQL_URL_DB`: the loaded MariaDB dump, `moodle_mariadb` (read only); unset when not configured. */
+  /** `MB_TEST_MYSQL_URL_DB`: the loaded MariaDB dump, `moodle_mariadb_<pid of the runner>` (read only); unset when not configured. */
   mysqlUrl?: string
   /** `MB_TEST_MYSQL_URL`: the MariaDB server's admin URL. */
   mysqlAdminUrl?: string
-  /** `MB_TEST_MOODLE_DIR_MYSQL`: install dir whose config.php points at `moodle_mariadb`. */
+  /** `MB_TEST_MOODLE_DIR_MYSQL`: install dir whose config.php points at that database. */
   moodleDirMysql?: string
   /** `MB_FIXTURES_DIR`. */
   fixturesDir: string
@@ -108,7 +108,7 @@ export async function createPgCopy(name: string): Promise<DbCopy> {
 }
 
 /**
- * Creates a MariaDB copy of `moodle_mariadb` (CREATE TABLE ... LIKE + INSERT ... SELECT for every table;
+ * Creates a MariaDB copy of the loaded dump (CREATE TABLE ... LIKE + INSERT ... SELECT for every table;
  * AUTO_INCREMENT counters restart at max(id) + 1). Takes a few seconds; `drop()` removes it.
  */
 export async function createMysqlCopy(name: string): Promise<DbCopy> {
