@@ -1,3 +1,22 @@
+/*
+ * Why our own client and not jose's `createRemoteJWKSet` (issue #9 point 4; checked against jose
+ * 6.2.17, the major in package.json): jose's remote set cannot keep these guarantees of ours.
+ * - Its cooldown and cache age are measured with `Date.now()`; ours with the injected `nowMs` (the
+ *   Items API's clock, which the tests drive).
+ * - A failed fetch is not throttled there: while the endpoint is down every request fetches again
+ *   (its cooldown counts from the last success). Here every attempt, failed or not, starts the
+ *   refetch interval, so an unreachable identity provider is not hammered.
+ * - When the set is older than `cacheMaxAge` and the refresh fails, jose fails the look-up; we go on
+ *   with the previous keys.
+ * - It reads the body with `response.json()` without a size limit, and `close()` cannot abort its
+ *   fetch (its `customFetch` symbol could add these two, not the ones above).
+ * - Its key choice counts keys before importing them: a token without `kid` beside an unusable key
+ *   of the same type (RSA under 2048 bits, bad JWK) is ambiguous there, while we ignore unusable
+ *   keys; and a repeated `kid` is an error there, the first key here.
+ * Wrapping it to restore all that (cooldown and age set to Infinity, reloads driven by us, a custom
+ * fetch) would leave jose only the JSON parse and a key filter with other semantics, so the client
+ * stays ours; `jose` still verifies the signatures (verify-jwt.ts).
+ */
 import { createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
 
 /** A usable key of the JWKS document. */
