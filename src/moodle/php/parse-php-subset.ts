@@ -1,7 +1,8 @@
 // Recursive-descent parser for the literal subset of PHP in Moodle's config.php and version.php
 // files (docs: shared spec §1.4). Hand-written on purpose: the files must be read without running
-// PHP, and no library parses exactly "literals and nothing else". Everything else is refused with
-// a PhpSubsetError naming the line and the setting, never guessed.
+// PHP, and no library parses exactly "literals and nothing else" (why not php-parser: the note at
+// the top of tokenize-php.ts). Everything else is refused with a PhpSubsetError naming the line and
+// the setting, never guessed.
 
 import { type PhpArray, type PhpValue, phpArrayKey } from './php-value.ts'
 import { describeToken, PhpTokenCursor } from './php-token-cursor.ts'

@@ -1,7 +1,22 @@
-// A PHP tokenizer for the literal subset read from config.php and version.php. It is written
-// here rather than taken from a library because moodle-bridge must never execute site code and
-// no PHP parser package for Node limits itself to literals; anything it cannot represent becomes
-// an `unsupported` token that the parser reports with the setting it belongs to.
+// A PHP tokenizer for the literal subset read from config.php and version.php; anything it cannot
+// represent becomes an `unsupported` token that the parser reports with the setting it belongs to.
+//
+// Why ours and not `php-parser` (glayzzle 3.7.0), checked for issue #9 point 4: walking its syntax
+// tree cannot give today's behaviour.
+// - It parses the whole file. config.php is read only up to `require_once … lib/setup.php` (what
+//   follows runs after Moodle boots and may be anything): php-parser fails the file on a syntax error
+//   after that line; with `suppressErrors` it returns a guessed tree and a list of errors.
+// - Its syntax errors quote the offending token, e.g. `unexpected ''more''
+//   (T_CONSTANT_ENCAPSED_STRING)` for `$CFG->dbpass = 'secret' 'more';`: a setting's value (a
+//   password) would reach the message, which PhpSubsetError promises never to show; ours says
+//   `$CFG->dbpass: expected ; but found a string`. It names no setting, and its messages differ
+//   from the ones the tests and docs pin.
+// - Its line for an unterminated string is the end of the file; ours is the line the string starts.
+// - Its string values decode escapes byte by byte into characters (`"\303\251"` becomes `Ã©`); PHP
+//   strings are bytes and ours decodes them as UTF-8 (`é`), as Moodle reads them.
+// - It accepts `09` as a number; PHP refuses it ("invalid numeric literal"), so do we.
+// Each could be patched around, but the error messages (line, setting, wording) are the contract
+// here, and they come from this pull tokenizer and parse-php-subset.ts. php-parser stays unused.
 
 import { decodeDoubleQuoted, decodeSingleQuoted, scanPhpString } from './php-string-literal.ts'
 
