@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js'
 import { create } from 'tar'
+import { buildRawZip } from '../../packages/test-zip.ts'
 import { parseManifest, readMbzInfo } from './read-mbz-info.ts'
 
 /** The head of a manifest as Moodle 4.5 writes it (moodle.md §12.2), trimmed. */
@@ -57,6 +58,34 @@ describe('readMbzInfo', () => {
     await writer.add('moodle_backup.xml', new TextReader(manifest(7, 'activity')))
     await writeFile(join(root, 'zip.mbz'), Buffer.from(await (await writer.close()).arrayBuffer()))
     assert.deepEqual(await readMbzInfo(join(root, 'zip.mbz')), { type: 'activity', originalCourseId: 7, format: 'moodle2' })
+  })
+
+  it('reads a ZIP manifest only as far as <information> and skips entries that cannot be it', async () => {
+    const long = manifest(9).replace('</moodle_backup>', `<settings>${'<setting/>'.repeat(200_000)} broken <<`)
+    const zip = buildRawZip([
+      { name: 'moodle_backup.xml/', data: Buffer.alloc(0) },
+      { name: 'course/moodle_backup.xml', data: Buffer.from(manifest(1)) },
+      { name: 'moodle_backup.xml', data: Buffer.from(manifest(2)), declaredSize: 65 * 1024 * 1024 },
+      { name: 'moodle_backup.xml', data: Buffer.from(long) },
+    ])
+    await writeFile(join(root, 'long.mbz'), zip)
+    assert.deepEqual(await readMbzInfo(join(root, 'long.mbz')), { type: 'course', originalCourseId: 9, format: 'moodle2' })
+  })
+
+  it('answers null for a ZIP without manifest, a manifest whose size lies, a truncated or encrypted ZIP', async () => {
+    const cases: [string, Buffer][] = [
+      ['none', buildRawZip([{ name: 'files.xml', data: Buffer.from('<files/>') }])],
+      ['larger', buildRawZip([{ name: 'moodle_backup.xml', data: Buffer.from(manifest(3).slice(0, 200)), declaredSize: 100 }])],
+      ['smaller', buildRawZip([{ name: 'moodle_backup.xml', data: Buffer.from(manifest(3).slice(0, 200)), declaredSize: 300 }])],
+      ['truncated', buildRawZip([{ name: 'moodle_backup.xml', data: Buffer.from(manifest(3)) }]).subarray(0, 100)],
+    ]
+    const writer = new ZipWriter(new BlobWriter('application/zip'), { useWebWorkers: false })
+    await writer.add('moodle_backup.xml', new TextReader(manifest(4)), { password: 'secret-password', encryptionStrength: 3 })
+    cases.push(['encrypted', Buffer.from(await (await writer.close()).arrayBuffer())])
+    for (const [name, bytes] of cases) {
+      await writeFile(join(root, `${name}.mbz`), bytes)
+      assert.equal(await readMbzInfo(join(root, `${name}.mbz`)), null, name)
+    }
   })
 
   it('answers null for files that are no backup', async () => {

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, openAsBlob } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { BlobReader, ZipReader, type FileEntry } from '@zip.js/zip.js'
 import { Parser, type ReadEntry } from 'tar'
-import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { ManifestReader, type MbzInfo } from './manifest-reader.ts'
 
 export type { MbzInfo } from './manifest-reader.ts'
@@ -67,41 +67,50 @@ function manifestFromTarGz(file: string): Promise<MbzInfo | null> {
   })
 }
 
-function manifestFromZip(file: string): Promise<MbzInfo | null> {
-  return new Promise((resolve) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) => {
-      if (error || !zip) return resolve(null)
-      let settled = false
-      const finish = (value: MbzInfo | null) => {
-        if (settled) return
-        settled = true
-        zip.close()
-        resolve(value)
-      }
-      zip.on('error', () => finish(null))
-      zip.on('end', () => finish(null))
-      zip.on('entry', (entry: Entry) => {
-        if (!isManifest(entry.fileName) || entry.uncompressedSize > MAX_MANIFEST_BYTES) return zip.readEntry()
-        readEntryManifest(zip, entry).then(finish, () => finish(null))
-      })
-      zip.readEntry()
-    })
-  })
+/**
+ * The manifest entry of a ZIP, read with zip.js (the one ZIP library of the service) from the file
+ * as it goes. The first entry of that name and of a plausible size is read; it is stopped as soon as
+ * the manifest reader is done, and refused (null) when it inflates to another size than declared.
+ */
+async function manifestFromZip(file: string): Promise<MbzInfo | null> {
+  let zip: ZipReader<Blob>
+  try {
+    zip = new ZipReader(new BlobReader(await openAsBlob(file)), { useWebWorkers: false })
+  } catch {
+    return null
+  }
+  try {
+    for await (const entry of zip.getEntriesGenerator()) {
+      if (entry.directory || !isManifest(entry.filename) || entry.uncompressedSize > MAX_MANIFEST_BYTES) continue
+      return await readEntryManifest(entry)
+    }
+    return null
+  } catch {
+    return null
+  } finally {
+    await zip.close().catch(() => undefined)
+  }
 }
 
-function readEntryManifest(zip: ZipFile, entry: Entry): Promise<MbzInfo | null> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (error, stream) => {
-      if (error || !stream) return reject(error ?? new Error('unreadable entry'))
-      const reader = new ManifestReader()
-      stream.on('data', (chunk: Buffer) => {
-        reader.write(chunk)
-        if (!reader.done) return
-        stream.destroy()
-        resolve(reader.result())
-      })
-      stream.on('error', reject)
-      stream.on('end', () => resolve(reader.result()))
-    })
+/** Thrown from the sink to stop inflating once the manifest reader is done. */
+const ENOUGH = new Error('manifest read')
+
+async function readEntryManifest(entry: FileEntry): Promise<MbzInfo | null> {
+  const reader = new ManifestReader()
+  let bytes = 0
+  const sink = new WritableStream<Uint8Array>({
+    write(chunk) {
+      bytes += chunk.length
+      if (bytes > entry.uncompressedSize) throw new Error('entry larger than declared')
+      reader.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))
+      if (reader.done) throw ENOUGH
+    },
   })
+  try {
+    await entry.getData(sink, { useWebWorkers: false })
+  } catch (error) {
+    if (error === ENOUGH) return reader.result()
+    return null
+  }
+  return bytes === entry.uncompressedSize ? reader.result() : null
 }
