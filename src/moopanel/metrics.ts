@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client'
-import { endpointLabel } from './endpoints.ts'
+import { endpointLabel } from './routing.ts'
 
 /** Why an authentication failed, as the `reason` label of moopanel-api.md §7.4. */
 export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'ip' | 'locked'

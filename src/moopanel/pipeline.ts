@@ -2,13 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Readable } from 'node:stream'
 import { appendAudit, redact } from '../store/index.ts'
 import { AddressList, clientAddress } from '../shared/client-address.ts'
-import { errorReply, type MoopanelDeps, type Reply } from './context.ts'
-import { dispatch } from './dispatch.ts'
-import { ENDPOINT_METHODS } from './endpoints.ts'
+import type { MoopanelDeps, Reply } from './context.ts'
+import { checkRequest, internalError, methodNotAllowed, pipelineError, unknownEndpoint } from './error-mapper.ts'
 import { Lockout } from './lockout.ts'
 import { readBody } from './read-body.ts'
 import { routePath } from './route-path.ts'
 import { RAW_JSON } from './raw-json.ts'
+import { isAuditedGet, resolveRoute } from './routing.ts'
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE'])
 
@@ -33,62 +33,59 @@ export function createPipeline(deps: MoopanelDeps) {
     const rawUrl = request.raw.url ?? '/'
     const queryAt = rawUrl.indexOf('?')
     const routed = routePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt))
-    if (routed === 'bad') return errorReply(400, 'Bad request.')
-    if (routed === null) return errorReply(404, 'Not found.')
+    if (routed === 'bad') return pipelineError('badRequest')
+    if (routed === null) return pipelineError('notFound')
     const method = request.raw.method ?? 'GET'
     trace.path = `/local/moopanel/server.php/${routed.endpoint}${routed.subPath ? `/${routed.subPath}` : ''}`
     trace.query = queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)
     trace.endpoint = routed.endpoint
-    trace.audited = BODY_METHODS.has(method) || (method === 'GET' && routed.endpoint === 'admin_presets')
+    trace.audited = BODY_METHODS.has(method) || (method === 'GET' && isAuditedGet(routed.endpoint))
     const refreshing = deps.keys.refresh()
     if (refreshing) await refreshing
-    if (!deps.keys.apiEnabled) return errorReply(423, 'API is disabled.')
+    if (!deps.keys.apiEnabled) return pipelineError('disabled')
     const source = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], trusted)
     trace.source = source
     const wait = lockout.retryAfter(source)
     if (wait > 0) {
       deps.metrics?.authFailure('locked')
-      return { ...errorReply(429, 'Too many failed authorization attempts.'), headers: { 'retry-after': String(wait) } }
+      return { ...pipelineError('lockedOut'), headers: { 'retry-after': String(wait) } }
     }
     const keyHeaders = apiKeyHeaders(request)
     if (keyHeaders.length === 0 || (keyHeaders.length === 1 && httpTrim(keyHeaders[0]!) === '')) {
       deps.metrics?.authFailure('missing')
-      return errorReply(401, 'Authorization key required.')
+      return pipelineError('keyRequired')
     }
     if (keyHeaders.length > 1 || !deps.keys.matches(Buffer.from(httpTrim(keyHeaders[0]!), 'latin1'))) {
       lockout.recordFailure(source)
       deps.metrics?.authFailure('invalid')
-      return errorReply(401, 'Authorization failed.')
+      return pipelineError('keyFailed')
     }
     lockout.recordSuccess(source)
     trace.authenticated = true
     if (deps.keys.isExpired()) {
       deps.metrics?.authFailure('expired')
-      return errorReply(401, 'API key expired.')
+      return pipelineError('keyExpired')
     }
     if (!allow.isEmpty && !allow.contains(source)) {
       deps.metrics?.authFailure('ip')
-      return errorReply(403, 'IP address not allowed.')
+      return pipelineError('ipRefused')
     }
     const { endpoint, subPath } = routed
-    const methods = Object.hasOwn(ENDPOINT_METHODS, endpoint) ? ENDPOINT_METHODS[endpoint] : undefined
-    if (!methods || (endpoint === 'tasks' && subPath !== 'check')) {
-      const name = endpoint === 'tasks' && subPath !== '' ? `tasks/${subPath}` : endpoint
-      return errorReply(404, `Endpoint '${[...name].slice(0, 100).join('')}' not found.`)
-    }
-    if (!methods.includes(method)) {
-      return { ...errorReply(405, 'Method not allowed.'), headers: { allow: methods.join(', ') } }
-    }
+    const resolved = resolveRoute(endpoint, subPath, method)
+    if (resolved.kind === 'unknown') return unknownEndpoint(resolved.name)
+    if (resolved.kind === 'method') return methodNotAllowed(resolved.allow)
     let payload: Record<string, unknown> = {}
     if (BODY_METHODS.has(method)) {
       const body = await readBody(request.raw, originalContentType(request), deps.options.maxBodyBytes)
       // A body refused unread may still be arriving: the connection is closed after the answer.
-      if (!body.ok) return { ...errorReply(body.status, body.error), ...(body.closeConnection && { headers: { connection: 'close' } }) }
+      if (!body.ok) return { ...pipelineError(body.error), ...(body.closeConnection && { headers: { connection: 'close' } }) }
       payload = body.payload
       trace.payload = redact(payload)
     }
     const query = parseQuery(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1))
-    return dispatch(endpoint, { method, endpoint, subPath, query, payload, deps, log: request.log })
+    const refused = checkRequest(resolved.route, query, payload)
+    if (refused) return refused
+    return resolved.route.handler({ method, endpoint, subPath, query, payload, deps, log: request.log })
   }
 
   /** Runs the pipeline and writes the reply; unexpected failures become a 500 with the request id. */
@@ -100,7 +97,7 @@ export function createPipeline(deps: MoopanelDeps) {
       result = await run(request, trace)
     } catch (error) {
       request.log.error({ err: error }, 'unexpected error')
-      result = { status: 500, body: { error: 'Internal server error.', request_id: request.id } }
+      result = internalError(request.id)
     }
     send(request, reply, result)
     deps.metrics?.request(trace.endpoint, request.raw.method ?? '', result.status, (performance.now() - started) / 1000)

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http'
+import { isObject } from './json-values.ts'
 
-/** Outcome of reading a request body (moopanel-api.md §3.5). */
+/** Outcome of reading a request body (moopanel-api.md §3.5); a refusal names its pipeline error. */
 export type BodyResult =
   | { ok: true; payload: Record<string, unknown> }
-  | { ok: false; status: 400 | 413 | 415; error: string; closeConnection?: boolean }
+  | { ok: false; error: 'invalidJson' | 'tooLarge' | 'unsupportedType'; closeConnection?: boolean }
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i
 
@@ -30,7 +31,7 @@ export async function readBody(raw: IncomingMessage, type: string | undefined, m
     if (!isValidUtf8(bytes)) throw new Error('not UTF-8')
     data = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch {
-    return { ok: false, status: 400, error: 'Invalid JSON body.' }
+    return { ok: false, error: 'invalidJson' }
   }
   const envelope = isObject(data) ? data['data'] : undefined
   return { ok: true, payload: isObject(envelope) ? envelope : {} }
@@ -63,16 +64,12 @@ function collect(raw: IncomingMessage, maxBytes: number): Promise<Buffer | null>
 
 function unsupported(raw: IncomingMessage): BodyResult {
   raw.resume() // discard whatever still comes, without buffering it
-  return { ok: false, status: 415, error: 'Unsupported content type.', closeConnection: true }
+  return { ok: false, error: 'unsupportedType', closeConnection: true }
 }
 
 function tooLarge(raw: IncomingMessage): BodyResult {
   raw.resume()
-  return { ok: false, status: 413, error: 'Request body too large.', closeConnection: true }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
+  return { ok: false, error: 'tooLarge', closeConnection: true }
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })

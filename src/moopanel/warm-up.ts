@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { pingMoodle } from '../moodle/index.ts'
 import type { MoopanelDeps } from './context.ts'
-import { dispatch } from './dispatch.ts'
+import { resolveRoute } from './routing.ts'
 
 /** The read requests whose first answer builds something (inventory, site identity, settings, saved replies). */
 const WARM_REQUESTS: Array<[endpoint: string, subPath: string, query: string[]]> = [
@@ -35,7 +35,9 @@ export async function warmUpMoopanel(deps: MoopanelDeps, log: FastifyBaseLogger)
   for (let round = 0; round < WARM_ROUNDS; round++) {
     for (const [endpoint, subPath, flags] of WARM_REQUESTS) {
       if (round > 0 && endpoint !== 'plugins' && endpoint !== 'moodle_core') continue
-      const reply = await dispatch(endpoint, {
+      const resolved = resolveRoute(endpoint, subPath, 'GET')
+      if (resolved.kind !== 'route') throw new Error(`no route for GET /${endpoint}/${subPath}`)
+      const reply = await resolved.route.handler({
         method: 'GET', endpoint, subPath, query: new Map(flags.map((f) => [f, ''])), payload: {}, deps, log,
       })
       if (reply.body instanceof Readable) reply.body.destroy()

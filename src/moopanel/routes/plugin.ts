@@ -6,17 +6,21 @@ import { uninstallPlugin } from './plugin-uninstall.ts'
 const SECRET_NAME = /pass|secret|key|token|salt/i
 const MASK = '********'
 
-/** GET and POST /plugin: the two plugin checks come before method dispatch (§4.9). */
-export const plugin: EndpointHandler = async (ctx) => {
-  const component = param(ctx, 'plugin')
-  if (component === undefined) return errorReply(400, 'Plugin not specified.')
+/** GET /plugin (§4.9). */
+export const pluginDetails: EndpointHandler = (ctx) => withPlugin(ctx, (inventory, entry) => details(ctx, inventory, entry))
+
+/** POST /plugin/uninstall (§4.10), after the plugin checks. */
+export const pluginUninstall: EndpointHandler = (ctx) => withPlugin(ctx, (_inventory, entry) => uninstallPlugin(ctx, entry))
+
+/** POST /plugin with another sub-path: 501, after the plugin checks. */
+export const pluginPostOther: EndpointHandler = (ctx) => withPlugin(ctx, async () => errorReply(501, 'Not implemented yet.'))
+
+/** The plugin checks that come before method dispatch (§4.9); `plugin` is given (route table). */
+async function withPlugin(ctx: EndpointContext, then: (inventory: PluginInventory, entry: PluginEntry) => Promise<Reply>): Promise<Reply> {
   const inventory = await getPluginInventory(ctx.deps.moodle)
-  const entry = inventory.byComponent.get(component)
+  const entry = inventory.byComponent.get(param(ctx, 'plugin')!)
   if (!entry) return errorReply(400, 'Plugin not exist.')
-  if (ctx.method === 'POST') {
-    return ctx.subPath === 'uninstall' ? uninstallPlugin(ctx, entry) : errorReply(501, 'Not implemented yet.')
-  }
-  return pluginDetails(ctx, inventory, entry)
+  return then(inventory, entry)
 }
 
 /**
@@ -30,7 +34,7 @@ function serverPathHider(dirroot: string, dataroot: string | undefined): (value:
   return (value) => roots.reduce((v, [path, label]) => (path.length > 1 ? v.split(path).join(label) : v), value)
 }
 
-async function pluginDetails(ctx: EndpointContext, inventory: PluginInventory, p: PluginEntry): Promise<Reply> {
+async function details(ctx: EndpointContext, inventory: PluginInventory, p: PluginEntry): Promise<Reply> {
   const component = p.component
   const disk = p.disk
   const body: Record<string, unknown> = {

@@ -13,13 +13,14 @@ const counts = (ctx: EndpointContext) => burstCacheOf<number>(ctx.deps.moodle, '
 const online = (ctx: EndpointContext) => burstCacheOf<{ all: number; online: number }>(ctx.deps.moodle, 'users/online', ctx.deps.moodle.reuseMs)
 const smallLists = (ctx: EndpointContext) => burstCacheOf<Reply | null>(ctx.deps.moodle, 'users/list', ctx.deps.moodle.reuseMs, 8)
 
-/** GET /users[/online|/count] (§4.4); the sub-path selects the operation. */
-export const users: EndpointHandler = async (ctx) => {
-  if (ctx.subPath === 'online') return onlineUsers(ctx)
-  if (ctx.subPath === 'count') {
-    const search = ctx.query.get('search') ?? ''
-    return ok({ number_of_users: await counts(ctx).get(`count:${search}`, () => countUsers(ctx.deps.moodle, search)) })
-  }
+/** GET /users/count (§4.4). */
+export const usersCount: EndpointHandler = async (ctx) => {
+  const search = ctx.query.get('search') ?? ''
+  return ok({ number_of_users: await counts(ctx).get(`count:${search}`, () => countUsers(ctx.deps.moodle, search)) })
+}
+
+/** GET /users with any other sub-path (§4.4): the list. */
+export const usersList: EndpointHandler = async (ctx) => {
   const key = JSON.stringify(['fields', 'sort', 'page', 'perpage', 'search'].map((k) => ctx.query.get(k) ?? null))
   return (await smallLists(ctx).get(key, () => smallListReply(ctx))) ?? listUserReply(ctx)
 }
@@ -112,22 +113,19 @@ function strictInt(text: string): number | null {
   return /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : null
 }
 
-async function onlineUsers(ctx: EndpointContext): Promise<Reply> {
+/** GET /users/online (§4.4); `timeStart` and `timeEnd` are digits when given (route table). */
+export const usersOnline: EndpointHandler = async (ctx) => {
   const startText = param(ctx, 'timeStart')
   const endText = param(ctx, 'timeEnd')
-  const start = startText === undefined ? undefined : digits(startText)
-  const end = endText === undefined ? undefined : digits(endText)
-  if (start === null || end === null) return errorReply(400, 'Invalid timeStart or timeEnd.')
-  const endSec = end ?? Math.floor(ctx.deps.nowMs() / 1000) + 1
-  const startSec = start ?? Math.max(0, endSec - 300)
+  const endSec = endText === undefined ? Math.floor(ctx.deps.nowMs() / 1000) + 1 : seconds(endText)
+  const startSec = startText === undefined ? Math.max(0, endSec - 300) : seconds(startText)
   if (startSec > endSec) return errorReply(400, 'StartTime must be less than endTime.')
   const result = await online(ctx).get(`${startSec}:${endSec}`, () => countOnlineUsers(ctx.deps.moodle, { startSec, endSec }))
   return ok({ all_users: result.all, online: result.online })
 }
 
-/** Digits only; values past 2^53 are clamped (they lie beyond any stored time anyway). */
-function digits(text: string): number | null {
-  if (!/^\d+$/.test(text)) return null
-  const n = Number(text)
+/** A digit string as seconds; values past 2^53 are clamped (they lie beyond any stored time anyway). */
+function seconds(digits: string): number {
+  const n = Number(digits)
   return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER
 }
