@@ -1,12 +1,4 @@
-/** Normalisers for driver differences (pg: BIGINT as string; mysql2/PGlite: number or bigint). */
-
-/** A Moodle integer column as a JS number (ids and timestamps fit in 2^53). */
-export function toInt(value: unknown): number {
-  if (typeof value === 'number') return value
-  if (typeof value === 'bigint') return Number(value)
-  if (typeof value === 'string' && value.trim() !== '') return Number(value)
-  return 0
-}
+/** Normalisers for driver differences (pg: BIGINT as string; mysql2/PGlite: number or bigint); integers: `dbInt` (src/shared/db-integer.ts). */
 
 /** A raw Moodle value as the original plugin put it on the wire: a string, or null for SQL NULL. */
 export function toWireString(value: unknown): string | null {

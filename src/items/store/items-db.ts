@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { dbInt, dbIntOrNull } from '../../shared/db-integer.ts'
 import { tablePrefixPlugin } from '../../shared/table-rename-plugin.ts'
 import type { ItemsTables, Store } from '../../store/index.ts'
 import { codePointCompare } from '../messages.ts'
@@ -28,30 +29,28 @@ export const ITEM_COLUMNS = [
 export type ItemRow = Pick<ItemsTables['items_items'], Exclude<(typeof ITEM_COLUMNS)[number], 'id'>> & { id: number | string }
 export type MetaRow = Pick<ItemsTables['items_itemmeta'], 'itemid' | 'name' | 'valuetype' | 'value_string' | 'value_int' | 'value_float' | 'value_json'>
 
-const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
-
 /** An item from its row and metadata, keys in the order of §7.1 (metadata keys in code-point order). */
 export function toItem(row: ItemRow, metadata: Record<string, MetadataValue>): Item {
   return {
-    id: Number(row.id),
+    id: dbInt(row.id),
     type: row.type,
-    contextid: n(row.contextid),
-    courseid: n(row.courseid),
-    userid: n(row.userid),
-    parent: n(row.parent),
+    contextid: dbIntOrNull(row.contextid),
+    courseid: dbIntOrNull(row.courseid),
+    userid: dbIntOrNull(row.userid),
+    parent: dbIntOrNull(row.parent),
     fullname: row.fullname,
     shortname: row.shortname,
     idnumber: row.idnumber,
     description: row.description,
-    descriptionformat: Number(row.descriptionformat),
+    descriptionformat: dbInt(row.descriptionformat),
     status: row.status,
-    visible: Number(row.visible),
+    visible: dbInt(row.visible),
     guid: row.guid,
-    sortorder: Number(row.sortorder),
-    version: Number(row.version),
-    usermodified: Number(row.usermodified),
-    timecreated: Number(row.timecreated),
-    timemodified: Number(row.timemodified),
+    sortorder: dbInt(row.sortorder),
+    version: dbInt(row.version),
+    usermodified: dbInt(row.usermodified),
+    timecreated: dbInt(row.timecreated),
+    timemodified: dbInt(row.timemodified),
     metadata: sortedKeys(metadata),
   }
 }
@@ -122,11 +121,11 @@ export function decodeMeta(row: MetaRow): MetadataValue {
     case 'string':
       return row.value_string ?? ''
     case 'int':
-      return Number(row.value_int)
+      return dbInt(row.value_int)
     case 'float':
       return Number(row.value_float)
     case 'bool':
-      return Number(row.value_int) === 1
+      return dbInt(row.value_int) === 1
     case 'json':
       return JSON.parse(row.value_json ?? 'null') as MetadataValue
   }
@@ -142,7 +141,7 @@ export async function loadMetadata(db: ItemsDb, ids: readonly number[], keys?: R
     .where('itemid', 'in', [...ids])
   if (keys) query = query.where('name', 'in', [...keys])
   for (const row of await query.execute()) {
-    const id = Number(row.itemid)
+    const id = dbInt(row.itemid)
     let m = out.get(id)
     if (!m) out.set(id, (m = {}))
     m[row.name] = decodeMeta(row)
@@ -180,7 +179,7 @@ export function itemsOfJoinedRows(rows: ReadonlyArray<ItemRow & JoinedMetaRow>):
     if (last) items.push(toItem(last, meta))
   }
   for (const row of rows) {
-    if (!last || Number(last.id) !== Number(row.id)) {
+    if (!last || dbInt(last.id) !== dbInt(row.id)) {
       flush()
       last = row
       meta = {}

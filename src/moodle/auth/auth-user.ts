@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from 'kysely'
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 /** The `mdl_user` columns the Items API's common user checks read (items-api.md §5.2). */
 export interface AuthUserRow {
@@ -36,10 +36,10 @@ export async function readAuthUserByUsername(moodle: Moodle, username: string, m
 
 function toAuthUser(row: { id: unknown; deleted: unknown; suspended: unknown; confirmed: unknown; auth: string }): AuthUserRow {
   return {
-    id: toInt(row.id),
-    deleted: toInt(row.deleted) !== 0,
-    suspended: toInt(row.suspended) !== 0,
-    confirmed: toInt(row.confirmed) === 1,
+    id: dbInt(row.id),
+    deleted: dbInt(row.deleted) !== 0,
+    suspended: dbInt(row.suspended) !== 0,
+    confirmed: dbInt(row.confirmed) === 1,
     auth: row.auth,
   }
 }

@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 import { equalsInConstantTime } from './constant-time.ts'
 
 /** A row of `mdl_sessions` (moodle.md §4.5). */
@@ -22,5 +22,5 @@ export async function findSessionRow(moodle: Moodle, sid: string): Promise<Sessi
     .limit(8)
     .execute()
   const row = rows.find((r) => equalsInConstantTime(r.sid, sid))
-  return row ? { sid: row.sid, userId: toInt(row.userid), timeModified: toInt(row.timemodified), sessdata: row.sessdata } : null
+  return row ? { sid: row.sid, userId: dbInt(row.userid), timeModified: dbInt(row.timemodified), sessdata: row.sessdata } : null
 }

@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 import { readSystemContextId } from './system-context.ts'
 
 const CAP_ALLOW = 1
@@ -36,7 +36,7 @@ export async function holdsSystemCapability(
     .where((eb) => eb.exists(eb.selectFrom('mdl_capabilities as c').select('c.id').where('c.name', '=', capability)))
     .execute()
   // Exact names only: MySQL's collation would also match names that differ in case.
-  const permissions = rows.filter((r) => r.capability === capability).map((r) => toInt(r.permission))
+  const permissions = rows.filter((r) => r.capability === capability).map((r) => dbInt(r.permission))
   if (permissions.includes(CAP_PROHIBIT)) return false
   return permissions.includes(CAP_ALLOW)
 }

@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 import { equalsInConstantTime } from './constant-time.ts'
 
 /** A row of `mdl_external_tokens` with its external service (null when the service row is gone). */
@@ -59,23 +59,23 @@ export async function findWebServiceToken(moodle: Moodle, token: string): Promis
   if (!match) return null
   const r = match
   return {
-    id: toInt(r.id),
-    tokenType: toInt(r.tokentype),
-    userId: toInt(r.userid),
-    contextId: toInt(r.contextid),
+    id: dbInt(r.id),
+    tokenType: dbInt(r.tokentype),
+    userId: dbInt(r.userid),
+    contextId: dbInt(r.contextid),
     sid: r.sid ?? '',
     ipRestriction: r.iprestriction ?? '',
-    validUntil: toInt(r.validuntil),
-    lastAccess: toInt(r.lastaccess),
+    validUntil: dbInt(r.validuntil),
+    lastAccess: dbInt(r.lastaccess),
     service:
       r.service_id === null || r.service_id === undefined
         ? null
         : {
-            id: toInt(r.service_id),
-            enabled: toInt(r.enabled) === 1,
+            id: dbInt(r.service_id),
+            enabled: dbInt(r.enabled) === 1,
             shortname: r.shortname ?? '',
             requiredCapability: r.requiredcapability ?? '',
-            restrictedUsers: toInt(r.restrictedusers) === 1,
+            restrictedUsers: dbInt(r.restrictedusers) === 1,
           },
   }
 }
@@ -89,7 +89,7 @@ export async function readServiceUsers(moodle: Moodle, serviceId: number, userId
     .where('userid', '=', userId)
     .orderBy('id')
     .execute()
-  return rows.map((r) => ({ validUntil: toInt(r.validuntil), ipRestriction: r.iprestriction ?? '' }))
+  return rows.map((r) => ({ validUntil: dbInt(r.validuntil), ipRestriction: r.iprestriction ?? '' }))
 }
 
 /**
@@ -103,5 +103,5 @@ export async function touchTokenLastAccess(moodle: Moodle, tokenId: number, nowS
     .where('id', '=', tokenId)
     .where((eb) => eb.or([eb('lastaccess', 'is', null), eb('lastaccess', '<=', nowS - 60)]))
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  return dbInt(result.numUpdatedRows) > 0
 }

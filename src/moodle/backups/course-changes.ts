@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 /**
  * Per existing course, its change marker (moopanel-api.md §5.10): the largest of the course's
@@ -17,6 +17,6 @@ export async function readCourseChangeMarkers(moodle: Moodle, courseIds: readonl
       .groupBy('courseid')
       .execute(),
   ])
-  const gradeLatest = new Map(grades.map((g) => [toInt(g.courseid), toInt(g.latest)]))
-  return new Map(courses.map((c) => [toInt(c.id), Math.max(toInt(c.timemodified), toInt(c.cacherev), gradeLatest.get(toInt(c.id)) ?? 0)]))
+  const gradeLatest = new Map(grades.map((g) => [dbInt(g.courseid), dbInt(g.latest)]))
+  return new Map(courses.map((c) => [dbInt(c.id), Math.max(dbInt(c.timemodified), dbInt(c.cacherev), gradeLatest.get(dbInt(c.id)) ?? 0)]))
 }

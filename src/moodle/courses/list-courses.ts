@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 export interface CourseCategory { id: number; parent: number; name: string; sortorder: number; path: string; depth: number }
 export interface CourseSummary { id: number; categoryId: number; fullname: string }
@@ -13,7 +13,7 @@ export async function listCategories(moodle: Moodle): Promise<CourseCategory[]> 
     .orderBy('id')
     .execute()
   return rows.map((r) => ({
-    id: toInt(r.id), parent: toInt(r.parent), name: r.name, sortorder: toInt(r.sortorder), path: r.path, depth: toInt(r.depth),
+    id: dbInt(r.id), parent: dbInt(r.parent), name: r.name, sortorder: dbInt(r.sortorder), path: r.path, depth: dbInt(r.depth),
   }))
 }
 
@@ -29,7 +29,7 @@ export async function listCourses(moodle: Moodle): Promise<CourseSummary[]> {
     .where('c.category', '<>', 0)
     .orderBy('c.id')
     .execute()
-  return rows.map((r) => ({ id: toInt(r.id), categoryId: toInt(r.category), fullname: r.fullname }))
+  return rows.map((r) => ({ id: dbInt(r.id), categoryId: dbInt(r.category), fullname: r.fullname }))
 }
 
 /** Number of categories and of courses other than the front page (orphans included). */
@@ -38,5 +38,5 @@ export async function countCoursesAndCategories(moodle: Moodle): Promise<{ categ
     moodle.db.selectFrom('mdl_course_categories').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst(),
     moodle.db.selectFrom('mdl_course').where('category', '<>', 0).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst(),
   ])
-  return { categories: toInt(categories?.n), courses: toInt(courses?.n) }
+  return { categories: dbInt(categories?.n), courses: dbInt(courses?.n) }
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Moodle } from '../moodle.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 /** Moodle record kinds an item may refer to (`x-moodle-ref`, items-api.md §14.3). */
 export type MoodleRefKind = 'context' | 'course' | 'course_category' | 'cohort' | 'user'
@@ -19,5 +20,5 @@ export async function existingMoodleIds(moodle: Moodle, kind: MoodleRefKind, ids
   let query = db.selectFrom(TABLES[kind]).select('id').where('id', 'in', [...new Set(ids)])
   if (kind === 'user') query = query.where('deleted', '=', 0)
   const rows = await query.execute()
-  return new Set(rows.map((r) => Number(r.id)))
+  return new Set(rows.map((r) => dbInt(r.id)))
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Moodle } from '../moodle.ts'
 import { CORE_BACKED_TYPES, type CoreBackedTypeName } from './core-item-types.ts'
+import { dbInt, dbIntOrNull } from '../../shared/db-integer.ts'
 
 /** One condition on a field of a core-backed type, operands already typed by the caller. */
 export type CoreCondition =
@@ -117,8 +118,6 @@ function conditionSql(expr: Expr | undefined, c: CoreCondition): Expr {
   }
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
-
 /**
  * A page of a core-backed type with its total: conditions ANDed, nulls last in both directions,
  * `id` ascending appended unless sorted by id. Credential columns are never selected.
@@ -131,7 +130,7 @@ export async function listCoreItems(moodle: Moodle, type: CoreBackedTypeName, qu
   let total = 0
   if (query.count !== false) {
     const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${m.from} WHERE ${where}`.execute(db)
-    total = Number(counted.rows[0]?.n ?? 0)
+    total = dbInt(counted.rows[0]?.n)
     if (query.offset >= total) return { total, rows: [] }
   }
   const order: Expr[] = []
@@ -152,13 +151,13 @@ export async function listCoreItems(moodle: Moodle, type: CoreBackedTypeName, qu
     const fields: CoreItemRow['fields'] = {}
     for (const k of Object.keys(m.fields)) {
       const v = r[`f_${k}`]
-      fields[k] = typeof v === 'string' && !STRING_FIELDS.has(k) ? num(v) : v === undefined || v === null ? null : typeof v === 'bigint' ? Number(v) : (v as number | string)
+      fields[k] = typeof v === 'string' && !STRING_FIELDS.has(k) ? dbIntOrNull(v) : v === undefined || v === null ? null : typeof v === 'bigint' ? dbInt(v) : (v as number | string)
     }
     const metadata: CoreItemRow['metadata'] = {}
     for (const [k, kind] of Object.entries(kinds)) {
       const v = r[`m_${k}`]
       if (v === null || v === undefined) continue
-      metadata[k] = kind === 'int' ? Number(v) : String(v)
+      metadata[k] = kind === 'int' ? dbInt(v) : String(v)
     }
     return { fields, metadata }
   })

@@ -5,6 +5,7 @@ import { recheck } from '../recheck.ts'
 import { findSystemContextId } from '../site/site-identity.ts'
 import { ENABLED_CORE_SETTINGS, ENABLED_SETTING_NAMES } from './enabled-state.ts'
 import { upgradeLogSignature } from './upgrade-log.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 /** Database facts behind the plugin inventory, read in four small queries. */
 export interface PluginDbState {
@@ -62,7 +63,7 @@ async function loadPluginDbState(moodle: Moodle): Promise<PluginDbState> {
   for (const r of flagRows) {
     let m = rows.get(r.kind)
     if (!m) rows.set(r.kind, (m = new Map()))
-    const flag = Number(r.flag)
+    const flag = dbInt(r.flag)
     // portfolio: some visible instance is enough
     if (!(r.kind === 'portfolio' && m.get(r.name) === 1)) m.set(r.name, flag)
   }

@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 
 /** One row of Moodle's upgrade log with the acting user's name and e-mail. */
 export interface UpgradeLogEntry {
@@ -32,16 +32,16 @@ export async function listUpgradeLog(moodle: Moodle, component?: string): Promis
   if (component !== undefined) q = q.where('l.plugin', '=', component)
   const rows = await q.orderBy('l.id', 'desc').execute()
   return rows.map((r) => ({
-    id: toInt(r.id),
-    type: toInt(r.type),
+    id: dbInt(r.id),
+    type: dbInt(r.type),
     plugin: r.plugin ?? '',
     version: r.version,
     targetversion: r.targetversion,
     info: r.info,
     details: r.details,
     backtrace: r.backtrace,
-    userid: toInt(r.userid) > 0 ? toInt(r.userid) : null,
-    timemodified: toInt(r.timemodified),
+    userid: dbInt(r.userid) > 0 ? dbInt(r.userid) : null,
+    timemodified: dbInt(r.timemodified),
     username: r.username ?? null,
     email: r.email ?? null,
   }))

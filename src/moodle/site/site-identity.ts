@@ -1,6 +1,6 @@
 import type { Moodle } from '../moodle.ts'
 import { recheck } from '../recheck.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 import { readCoreSettings, readPluginSettingsWhere } from './read-settings.ts'
 
 /** What MooPanel shows about a site (moopanel-api.md §4.1, §4.2). */
@@ -63,7 +63,7 @@ async function readSystemContextId(moodle: Moodle): Promise<number> {
     .orderBy('id')
     .limit(1)
     .executeTakeFirst()
-  return row ? toInt(row.id) : 1
+  return row ? dbInt(row.id) : 1
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Moodle } from '../moodle.ts'
-import { toInt } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
 import { findGuestId } from './list-users.ts'
 
 /**
@@ -28,5 +28,5 @@ export async function countOnlineUsers(
         .as('online'),
     ])
     .executeTakeFirst()
-  return { all: toInt(row?.all), online: toInt(row?.online) }
+  return { all: dbInt(row?.all), online: dbInt(row?.online) }
 }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { MoodleTables } from '../db/tables.ts'
 import type { Moodle } from '../moodle.ts'
-import { toInt, toWireString } from '../values.ts'
+import { dbInt } from '../../shared/db-integer.ts'
+import { toWireString } from '../values.ts'
 import { recheck } from '../recheck.ts'
 import { readCoreSettings } from '../site/read-settings.ts'
 import type { UserColumn } from './user-columns.ts'
@@ -38,7 +39,7 @@ export async function listUsers(moodle: Moodle, query: UserListQuery): Promise<U
   try {
     const base = filtered(trx, moodle, guestId, query.search)
     const countRow = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()
-    const total = toInt(countRow?.n)
+    const total = dbInt(countRow?.n)
     let select = base.select(query.columns as UserColumn[])
     for (const { column, direction } of query.sort) select = select.orderBy(column, direction)
     if (!query.sort.some((s) => s.column === 'id')) select = select.orderBy('id', 'asc')
@@ -77,7 +78,7 @@ export async function countUsers(moodle: Moodle, search?: string): Promise<numbe
   const row = await filtered(moodle.db, moodle, guestId, search)
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirst()
-  return toInt(row?.n)
+  return dbInt(row?.n)
 }
 
 /** `siteguest` setting, 1 when unset (re-read at most every 250 ms). */
