@@ -51,8 +51,9 @@ program
 
 program
   .command('doctor')
-  .description('check config.php, the database, versions, directories and PHP')
+  .description('check config.php, the database, versions, directories and PHP; each problem names its fix')
   .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
+  .option('--php', 'also boot Moodle with php_binary as php_run_as: PHP version, extensions, dataroot writable')
   .option('--config <file>', 'configuration file (YAML or JSON)')
   .action(doctorCommand)
 
