@@ -1,0 +1,226 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { SitesChange } from './diff-sites.ts'
+import { SiteResolver } from './resolve-site.ts'
+import type { SiteEntry, SitesPlan } from './sites-file.ts'
+
+/** A site's request handler once opened (its databases, caches and routes of its own). */
+export interface SiteApp {
+  /** Serves one request; `req.url` has already been rewritten to the path below the site's prefix. */
+  handle(req: IncomingMessage, res: ServerResponse): void
+  close(): Promise<void>
+}
+
+export interface SiteRouterOptions {
+  readonly plan: SitesPlan
+  /** Opens a site (lazily, on its first request); a rejection marks the site broken for a while. */
+  readonly open: (site: SiteEntry) => Promise<SiteApp>
+  /** Whether `X-Forwarded-Host` may be used for this peer address. */
+  readonly trustedProxy: (remoteAddress: string) => boolean
+  /** The error body for a path (each API has its own shape). */
+  readonly renderError: (path: string, status: 404 | 503, retryAfterS?: number) => { contentType: string; body: string }
+  /** A site unused this long, with no request in flight, is closed (its pools with it); 0: never. */
+  readonly idleCloseMs?: number
+  /** First wait after a failed open; doubles up to `maxBackoffMs`. */
+  readonly backoffMs?: number
+  readonly maxBackoffMs?: number
+  readonly nowMs?: () => number
+  readonly onEvent?: (event: SiteEvent) => void
+}
+
+export type SiteEvent =
+  | { type: 'opened'; site: string; ms: number }
+  | { type: 'open_failed'; site: string; error: string; retryInMs: number }
+  | { type: 'closed'; site: string; reason: 'idle' | 'removed' | 'changed' | 'shutdown' }
+
+/** What operators see per site (`sites list`). */
+export interface SiteStatus {
+  readonly id: string
+  readonly state: 'closed' | 'opening' | 'open' | 'broken'
+  readonly lastError: string | null
+  readonly retryAt: number | null
+  readonly inFlight: number
+}
+
+interface Slot {
+  site: SiteEntry
+  app: SiteApp | null
+  opening: Promise<SiteApp> | null
+  failures: number
+  retryAt: number
+  lastError: string | null
+  inFlight: number
+  lastUsed: number
+  retired: boolean
+  /** Called when the last request in flight ends. */
+  drained: Array<() => void>
+}
+
+/**
+ * Serves many sites from one listener: each request goes to its site (by host and prefix); sites
+ * open on their first request and close after an idle time; a site that fails to open answers
+ * 503 for itself only and is retried with a doubling back-off (a circuit breaker), while every
+ * other site keeps serving. A new plan takes effect without dropping a request: requests in
+ * flight finish on the app they started on, which is closed once they are done.
+ */
+export class SiteRouter {
+  private resolver: SiteResolver
+  private readonly slots = new Map<string, Slot>()
+  private readonly now: () => number
+  private readonly sweep: NodeJS.Timeout | undefined
+  private closing = false
+
+  constructor(private readonly options: SiteRouterOptions) {
+    this.now = options.nowMs ?? Date.now
+    this.resolver = new SiteResolver(options.plan)
+    for (const site of options.plan.sites) this.slots.set(site.id, this.newSlot(site))
+    const idle = options.idleCloseMs ?? 0
+    if (idle > 0) {
+      this.sweep = setInterval(() => this.closeIdle(idle), Math.min(idle, 10_000))
+      this.sweep.unref()
+    }
+  }
+
+  /** The request handler for `http.createServer`. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    const forwarded = req.headers['x-forwarded-host']
+    const resolved = this.closing
+      ? null
+      : this.resolver.resolve({
+          host: req.headers.host,
+          forwardedHost: Array.isArray(forwarded) ? forwarded[0] : forwarded,
+          fromTrustedProxy: this.options.trustedProxy(req.socket.remoteAddress ?? ''),
+          path,
+        })
+    const slot = resolved ? this.slots.get(resolved.site.id) : undefined
+    if (!resolved || !slot) return this.reject(res, path, 404)
+    req.url = resolved.path + (q === -1 ? '' : url.slice(q))
+    slot.lastUsed = this.now()
+    if (slot.app) return this.serve(slot, slot.app, req, res)
+    if (!slot.opening && this.now() < slot.retryAt) return this.reject(res, resolved.path, 503, Math.ceil((slot.retryAt - this.now()) / 1000))
+    slot.inFlight++ // counted while it waits, so an idle sweep does not close what it waits for
+    this.openSlot(slot).then(
+      (app) => {
+        slot.inFlight--
+        this.serve(slot, app, req, res)
+      },
+      () => {
+        slot.inFlight--
+        this.reject(res, resolved.path, 503, Math.max(1, Math.ceil((slot.retryAt - this.now()) / 1000)))
+      },
+    )
+  }
+
+  /** Applies a new plan: removed and changed sites close once their requests are done; added ones open on use. */
+  async apply(plan: SitesPlan, change: SitesChange): Promise<void> {
+    const retiring: Promise<void>[] = []
+    for (const site of change.removed) retiring.push(this.retire(site.id, 'removed'))
+    for (const { before } of change.changed) retiring.push(this.retire(before.id, 'changed'))
+    for (const site of [...change.added, ...change.changed.map((c) => c.after)]) this.slots.set(site.id, this.newSlot(site))
+    for (const site of change.unchanged) {
+      const slot = this.slots.get(site.id)
+      if (slot) slot.site = site
+    }
+    this.resolver = new SiteResolver(plan)
+    await Promise.all(retiring)
+  }
+
+  status(): SiteStatus[] {
+    return [...this.slots.values()].map((s) => ({
+      id: s.site.id,
+      state: s.app ? 'open' : s.opening ? 'opening' : s.retryAt > this.now() ? 'broken' : 'closed',
+      lastError: s.lastError,
+      retryAt: s.retryAt > this.now() ? s.retryAt : null,
+      inFlight: s.inFlight,
+    }))
+  }
+
+  /** Stops routing and closes every open site once its requests are done. */
+  async close(): Promise<void> {
+    this.closing = true
+    if (this.sweep) clearInterval(this.sweep)
+    await Promise.all([...this.slots.keys()].map((id) => this.retire(id, 'shutdown')))
+  }
+
+  private newSlot(site: SiteEntry): Slot {
+    return { site, app: null, opening: null, failures: 0, retryAt: 0, lastError: null, inFlight: 0, lastUsed: this.now(), retired: false, drained: [] }
+  }
+
+  private openSlot(slot: Slot): Promise<SiteApp> {
+    if (slot.opening) return slot.opening
+    const started = this.now()
+    slot.opening = this.options.open(slot.site).then(
+      (app) => {
+        // Opened for requests that were waiting: they are served even if the site was retired
+        // meanwhile (retire() waits for them, then closes this app).
+        slot.opening = null
+        slot.app = app
+        slot.failures = 0
+        slot.retryAt = 0
+        slot.lastError = null
+        this.options.onEvent?.({ type: 'opened', site: slot.site.id, ms: this.now() - started })
+        return app
+      },
+      (error: unknown) => {
+        slot.opening = null
+        slot.failures++
+        const wait = Math.min((this.options.backoffMs ?? 1000) * 2 ** (slot.failures - 1), this.options.maxBackoffMs ?? 60_000)
+        slot.retryAt = this.now() + wait
+        slot.lastError = error instanceof Error ? error.message : String(error)
+        this.options.onEvent?.({ type: 'open_failed', site: slot.site.id, error: slot.lastError, retryInMs: wait })
+        throw error
+      },
+    )
+    return slot.opening
+  }
+
+  private serve(slot: Slot, app: SiteApp, req: IncomingMessage, res: ServerResponse): void {
+    slot.inFlight++
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      slot.inFlight--
+      slot.lastUsed = this.now()
+      if (slot.inFlight === 0) for (const resolve of slot.drained.splice(0)) resolve()
+    }
+    res.once('finish', finish)
+    res.once('close', finish)
+    app.handle(req, res)
+  }
+
+  private reject(res: ServerResponse, path: string, status: 404 | 503, retryAfterS?: number): void {
+    const { contentType, body } = this.options.renderError(path, status, retryAfterS)
+    const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': 'no-store' }
+    if (retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS)
+    res.writeHead(status, headers).end(body)
+  }
+
+  /** Takes a slot out of routing; its app closes once no request of it is in flight. */
+  private async retire(id: string, reason: 'idle' | 'removed' | 'changed' | 'shutdown'): Promise<void> {
+    const slot = this.slots.get(id)
+    if (!slot) return
+    if (reason !== 'idle') {
+      slot.retired = true
+      this.slots.delete(id)
+    }
+    const opening = slot.opening
+    if (opening) await opening.catch(() => undefined)
+    const app = slot.app
+    if (!app) return
+    if (reason === 'idle') slot.app = null // the next request opens it again
+    else if (slot.inFlight > 0) await new Promise<void>((resolve) => slot.drained.push(resolve))
+    slot.app = null
+    await app.close().catch(() => undefined)
+    this.options.onEvent?.({ type: 'closed', site: id, reason })
+  }
+
+  private closeIdle(idleMs: number): void {
+    const now = this.now()
+    for (const slot of this.slots.values()) {
+      if (slot.app && slot.inFlight === 0 && now - slot.lastUsed >= idleMs) void this.retire(slot.site.id, 'idle')
+    }
+  }
+}
