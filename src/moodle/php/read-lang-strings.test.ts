@@ -117,23 +117,18 @@ $string['real'] = 'yes'; // $string['trailing'] = 'no';
     assert.deepEqual(Object.fromEntries(readLangStrings("<?php $string['a'] = 'A'; $string['b'] = 'unterminated")), { a: 'A' })
   })
 
-  it('reads a 5 KB file in well under a millisecond', () => {
+  it('reads a 5 KB file, filtered to the wanted keys or whole', () => {
+    // Speed is not asserted here (no timed tests); the plugin-inventory benchmark covers it.
     let source = HEADER
-    for (let i = 0; source.length < 5000; i++) {
+    let count = 0
+    for (let i = 0; source.length < 5000; i++, count++) {
       source += `$string['key${i}'] = 'A string number ${i} that doesn\\'t say much: {$a->name} <a href="x">link</a>.';\n`
     }
     source += "$string['pluginname'] = 'Found';\n"
     const wanted = new Set(['pluginname', 'modulename'])
-    assert.equal(readLangStrings(source, wanted).get('pluginname'), 'Found')
-    const runs = 500
-    const started = performance.now()
-    for (let i = 0; i < runs; i++) readLangStrings(source, wanted)
-    const filtered = (performance.now() - started) / runs
-    const startedAll = performance.now()
-    for (let i = 0; i < runs; i++) readLangStrings(source)
-    const all = (performance.now() - startedAll) / runs
-    // Typically ~0.01 ms filtered and ~0.03 ms for all strings; the bound leaves room for slow CI.
-    assert.ok(filtered < 0.5, `filtered read took ${filtered.toFixed(3)} ms`)
-    assert.ok(all < 0.5, `full read took ${all.toFixed(3)} ms`)
+    assert.deepEqual([...readLangStrings(source, wanted)], [['pluginname', 'Found']])
+    const all = readLangStrings(source)
+    assert.equal(all.size, count + 1)
+    assert.equal(all.get('key3'), 'A string number 3 that doesn\'t say much: {$a->name} <a href="x">link</a>.')
   })
 })
