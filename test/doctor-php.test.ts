@@ -17,7 +17,7 @@ import { testEnv } from './support/test-env.ts'
 const noMysql = !testEnv().moodleDirMysql && 'MariaDB is not configured'
 const asNobody = { MOODLE_BRIDGE_PHP_BINARY: STAND_IN_PHP, MOODLE_BRIDGE_PHP_RUN_AS: '65534:65534' }
 
-describe('doctor --php (stand-in PHP)', { concurrency: true }, () => {
+describe('doctor --php (stand-in PHP)', { concurrency: 4 }, () => {
   it("boots Moodle on PostgreSQL: release, PHP version against 4.5's minimum, extensions, dataroot writable", async () => {
     const r = await doctor(['--moodle-dir', testEnv().moodleDirPg, '--php'], { MOODLE_BRIDGE_PHP_BINARY: STAND_IN_PHP })
     assert.equal(r.code, 0, r.stdout + r.stderr)

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test'
 import { asRoot, assertNoStack, doctor, lineOf, NOBODY, siteCopy } from './support/doctor-run.ts'
 import { testEnv } from './support/test-env.ts'
 
-describe('doctor: every failed check names its fix', { concurrency: true }, () => {
+describe('doctor: every failed check names its fix', { concurrency: 3 }, () => {
   it('a healthy site without PHP: the only fix line is the warning\'s, naming the package and php_binary', async () => {
     const r = await doctor(['--moodle-dir', testEnv().moodleDirPg], { MOODLE_BRIDGE_PHP_BINARY: 'no-such-php-cli' })
     assert.equal(r.code, 0, r.stdout + r.stderr)
