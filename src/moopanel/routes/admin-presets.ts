@@ -8,8 +8,8 @@ import { createAdminPresetRequest } from '../jobs/create-admin-preset.ts'
 export const adminPresets: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx))
 
 async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
-  const instanceId = idValue(ctx.query.get('instanceid'))
-  if (instanceId === null) return { kind: 'error', reply: errorReply(400, 'Bad Request - Please provide a valid instance ID.') }
+  // `instanceid` is an id value (route table).
+  const instanceId = idValue(ctx.query.get('instanceid'))!
   if (!(await moodleHasAdminPresets(ctx.deps.moodle))) {
     return { kind: 'error', reply: errorReply(501, 'Not implemented - Admin presets plugin not found.') }
   }

@@ -10,9 +10,8 @@ export const getApiKeyStatus: EndpointHandler = async (ctx) => {
   return ok({ key_expiration_date: formatDate(expiry, await zoneOf(ctx)) })
 }
 
-/** POST /api_key_status: records the key's expiry; 201 as MooPanel requires (§4.3). */
+/** POST /api_key_status: records the key's expiry; 201 as MooPanel requires (§4.3). The key is present (route table). */
 export const postApiKeyStatus: EndpointHandler = async (ctx) => {
-  if (!Object.hasOwn(ctx.payload, 'key_expiration_date')) return errorReply(400, 'Missing API key expiration_date')
   const value = ctx.payload['key_expiration_date']
   if (value === null || value === 0 || value === false || value === '') {
     await ctx.deps.keys.setExpiry(null)

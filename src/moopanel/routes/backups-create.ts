@@ -2,25 +2,18 @@ import { readCourseChangeMarkers } from '../../moodle/index.ts'
 import { readLastAutoBackups } from '../../store/index.ts'
 import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
 import { idValue } from '../async/id-value.ts'
-import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
+import type { EndpointContext, EndpointHandler } from '../context.ts'
 import { createBackupRequest } from '../jobs/create-backup.ts'
-
-const error = (message: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, message) })
 
 /** POST /backups: one `backup_course` job per course that exists and needs one (moopanel-api.md §4.17). */
 export const createBackups: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx))
 
 async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
+  // instance_id, mode, storage and courses are checked by the route table.
   const p = ctx.payload
-  const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return error('Bad Request - Please provide a valid instance ID.')
-  const mode = p['mode'] === undefined ? 'auto' : p['mode']
-  if (mode !== 'manual' && mode !== 'auto') return error('Bad Request - Please provide a valid backup mode.')
-  if ((p['storage'] ?? 'local') !== 'local') return error('Currently support only local storage.')
-  const raw = p['courses']
-  const ids = Array.isArray(raw) ? raw.map(idValue) : []
-  if (ids.length === 0 || ids.some((id) => id === null)) return error('Bad Request - Please provide Moodle course ids.')
-  const courses = [...new Set(ids as number[])]
+  const instanceId = idValue(p['instance_id'])!
+  const mode = (p['mode'] ?? 'auto') as 'manual' | 'auto'
+  const courses = [...new Set((p['courses'] as unknown[]).map((id) => idValue(id)!))]
   const [markers, lastAuto] = await Promise.all([
     readCourseChangeMarkers(ctx.deps.moodle, courses),
     mode === 'auto' ? readLastAutoBackups(ctx.deps.store, courses) : Promise.resolve(new Map<number, number>()),

@@ -3,6 +3,7 @@ import { isWellFormedBackupLink, resolveBackupFile } from '../../moodle/index.ts
 import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
 import { idValue } from '../async/id-value.ts'
 import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
+import { isObject } from '../json-values.ts'
 import { deleteBackupRequest, type DeleteBackupPayload } from '../jobs/delete-backup.ts'
 
 const invalid = (path: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, `Bad Request - Invalid field '${path}'.`) })
@@ -16,13 +17,11 @@ interface Item {
 }
 
 async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
+  // instance_id and non-empty storages and backups are checked by the route table; their items here.
   const p = ctx.payload
-  const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return { kind: 'error', reply: errorReply(400, 'Bad Request - Please provide valid instance ID.') }
+  const instanceId = idValue(p['instance_id'])!
   const storages = entriesOf(p['storages'])
-  if (storages.length === 0) return { kind: 'error', reply: errorReply(400, 'Bad Request - Please provide storages.') }
   const backups = entriesOf(p['backups'])
-  if (backups.length === 0) return { kind: 'error', reply: errorReply(400, 'Bad Request - Please provide backups to delete.') }
   const storageKeys = new Map<number, string>()
   for (const [key, s] of storages) {
     const id = isObject(s) ? idValue(s['storage_id']) : null
@@ -97,8 +96,4 @@ function entriesOf(value: unknown): Array<[string, unknown]> {
   if (Array.isArray(value)) return value.map((v, i) => [String(i), v])
   if (isObject(value)) return Object.entries(value).sort(([a], [b]) => Number(a) - Number(b) || (a < b ? -1 : 1))
   return []
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -13,9 +13,9 @@ export const restoreBackup: EndpointHandler = (ctx) => acceptAsync(ctx, () => pl
 
 /** The §4.18 validation table, in its order; the password is sealed before it goes into the job row. */
 async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
+  // moodle_course_id is checked by the route table; the rest follows the course check, here.
   const p = ctx.payload
-  const courseId = idValue(p['moodle_course_id'])
-  if (courseId === null) return error('Bad Request - Please provide valid Moodle course id.')
+  const courseId = idValue(p['moodle_course_id'])!
   if (!(await readCourseChangeMarkers(ctx.deps.moodle, [courseId])).has(courseId)) return error('Course not exist in Moodle.')
   const link = p['link']
   if (!isWellFormedBackupLink(link) || (await resolveBackupFile(ctx.deps.moodle, link)) === null) {

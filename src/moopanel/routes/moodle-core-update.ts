@@ -10,19 +10,12 @@ const error = (message: string): AsyncPlan => ({ kind: 'error', reply: errorRepl
 export const postMoodleCore: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx), { codeChange: true })
 
 async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
+  // instance_id, update_id, version, download and user_id are checked by the route table.
   const p = ctx.payload
-  const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return error('Bad Request - Please provide a valid instance ID.')
-  const updateId = idValue(p['update_id'])
-  if (updateId === null) return error('Bad Request - Please provide update ID.')
-  const rawVersion = p['version']
-  const version = typeof rawVersion === 'number' && Number.isFinite(rawVersion) ? String(rawVersion) : rawVersion
-  if (typeof version !== 'string' || version.trim() === '') return error('Bad request - no core version specified.')
-  const download = p['download']
-  if (typeof download !== 'string' || download === '') return error('Bad request - no download link specified.')
-  const rawUser = p['user_id']
-  const userId = rawUser === undefined || rawUser === null ? null : idValue(rawUser)
-  if (userId === null && rawUser !== undefined && rawUser !== null) return error("Bad Request - Invalid field 'user_id'.")
+  const instanceId = idValue(p['instance_id'])!
+  const updateId = idValue(p['update_id'])!
+  const version = String(p['version'] as string | number)
+  const userId = p['user_id'] === undefined || p['user_id'] === null ? null : idValue(p['user_id'])
   // Pending targets are not counted: what is listed is what may still be installed.
   const available = availableCoreUpdates(await getPluginInventory(ctx.deps.moodle))
   if (available.length === 0) return error('Bad request - Moodle has no available updates.')

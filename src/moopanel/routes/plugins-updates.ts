@@ -1,6 +1,7 @@
 import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
 import { idValue } from '../async/id-value.ts'
 import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
+import { isObject } from '../json-values.ts'
 import { installZipRequest } from '../jobs/install-zip-plugins.ts'
 import { updatePluginsRequest, type PluginUpdateItem } from '../jobs/update-plugins.ts'
 
@@ -25,12 +26,11 @@ function echoFields(p: Record<string, unknown>): { userId: number | null; userna
   return { userId, username: typeof rawName === 'string' ? rawName : null }
 }
 
+/** instance_id and a non-empty `updates` array are checked by the route table; the items here. */
 function planUpdates(ctx: EndpointContext): AsyncPlan {
   const p = ctx.payload
-  const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return error('Bad Request - Please provide a valid instance ID.')
-  const raw = p['updates']
-  if (!Array.isArray(raw) || raw.length === 0) return error('Bad request - no updates specified.')
+  const instanceId = idValue(p['instance_id'])!
+  const raw = p['updates'] as unknown[]
   const updates: PluginUpdateItem[] = []
   for (const [i, item] of raw.entries()) {
     if (!isObject(item)) return invalid(`updates.${i}`)
@@ -53,12 +53,11 @@ function planUpdates(ctx: EndpointContext): AsyncPlan {
   }
 }
 
+/** instance_id and a non-empty `updates` array are checked by the route table; the URLs here. */
 function planInstallZip(ctx: EndpointContext): AsyncPlan {
   const p = ctx.payload
-  const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return error('Bad Request - Please provide a valid instance ID.')
-  const raw = p['updates']
-  if (!Array.isArray(raw) || raw.length === 0) return error('Bad request - no zip files urls specified.')
+  const instanceId = idValue(p['instance_id'])!
+  const raw = p['updates'] as unknown[]
   for (const [i, url] of raw.entries()) if (!isHttpUrl(url)) return invalid(`updates.${i}`)
   const echo = echoFields(p)
   if ('bad' in echo) return invalid(echo.bad)
@@ -78,8 +77,4 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,5 +1,5 @@
 import { findJob } from '../../jobs/index.ts'
-import { errorReply, ok, param, type EndpointHandler } from '../context.ts'
+import { ok, param, type EndpointHandler } from '../context.ts'
 
 /** Job types visible to /tasks/check (moopanel-api.md §5.1). */
 const PUBLIC_TYPES = new Set([
@@ -9,12 +9,10 @@ const PUBLIC_TYPES = new Set([
 
 const UNKNOWN = { status: 4, error: 'There is no log data for selected task.' }
 
-/** GET /tasks/check: a job's state from the service's own job table (§4.14). */
+/** GET /tasks/check: a job's state from the service's own job table (§4.14); `id` and `type` are given (route table). */
 export const tasksCheck: EndpointHandler = async (ctx) => {
-  const idText = param(ctx, 'id')
-  if (idText === undefined || idText === '0') return errorReply(400, 'No task id specified.')
-  const type = param(ctx, 'type')
-  if (type === undefined) return errorReply(400, 'No task type specified.')
+  const idText = param(ctx, 'id')!
+  const type = param(ctx, 'type')!
   const id = /^\d{1,10}$/.test(idText) ? Number(idText) : 0
   if (id < 1 || id > 2147483647 || !PUBLIC_TYPES.has(type)) return ok(UNKNOWN)
   const job = await findJob(ctx.deps.store, id)
