@@ -5,9 +5,10 @@ import { createPipeline, stashContentType } from './pipeline.ts'
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const
 
 /**
- * The management API as a Fastify plugin: one catch-all route, because the API lives under any
- * prefix and its checks (auth before body, 404/405 texts) follow the contract, not Fastify's
- * router. Bodies are left unread by Fastify and read by the pipeline after authentication.
+ * The management API as a Fastify plugin: one catch-all route into the pipeline (the pre-routing
+ * checks of moopanel-api.md §3.3), which then routes by the route table (routing.ts says why that
+ * is not Fastify's router: any prefix, decoded segments, authentication before 404/405). Bodies are
+ * left unread by Fastify and read by the pipeline after authentication.
  */
 export const moopanelPlugin: FastifyPluginAsync<{ deps: MoopanelDeps }> = async (app, { deps }) => {
   const handle = createPipeline(deps)
