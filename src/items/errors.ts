@@ -72,8 +72,26 @@ export function violationError(status: 400 | 422, all: Violation[]): ItemsApiErr
   return error
 }
 
+/** The messages of the reasons an authenticator may refuse with (§4.4). */
+export const REFUSAL_MESSAGES: Readonly<Record<string, string>> = {
+  ambiguous_credentials: 'Credentials were sent in more than one way.',
+  missing_credentials: 'Unauthenticated.',
+  invalid_credentials: 'Unauthenticated.',
+  expired_credentials: 'Unauthenticated.',
+  invalid_sesskey: 'A valid sesskey is required for this request.',
+  maintenance: 'The site is in maintenance mode.',
+  unavailable: 'The service is temporarily unavailable.',
+}
+
 /** The fixed errors of §4.4. */
 export const Errors = {
+  /** A request Node could not parse (written to the socket by the server's client-error handler). */
+  badRequest: () => new ItemsApiError(400, 'bad_request', 'Bad request.'),
+  /** Headers over Node's limit (431, written to the socket like badRequest). */
+  requestHeaderTooLarge: () => new ItemsApiError(431, 'request_header_too_large', 'The request headers are too large.'),
+  /** An authenticator's refusal (§5): its status, reason and headers, the message of its reason. */
+  refused: (status: number, reason: string, headers?: Record<string, string>) =>
+    new ItemsApiError(status, reason, REFUSAL_MESSAGES[reason] ?? 'Unauthenticated.', { headers }),
   invalidJson: () => new ItemsApiError(400, 'invalid_json', 'Malformed JSON in request body.'),
   invalidBody: () => new ItemsApiError(400, 'invalid_body', 'The request body must be a JSON object.'),
   apiDisabled: () => new ItemsApiError(403, 'api_disabled', 'The API is disabled.'),

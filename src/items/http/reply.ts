@@ -1,4 +1,4 @@
-import { ItemsApiError } from '../errors.ts'
+import { Errors, ItemsApiError } from '../errors.ts'
 
 /** A reply the pipeline writes: status, headers, body bytes (none for 204/304/HEAD). */
 export interface Reply {
@@ -30,15 +30,11 @@ export function errorReply(error: ItemsApiError): Reply {
   return { status: error.status, headers, body: JSON.stringify(body) }
 }
 
-/** The messages of the reasons an authenticator may refuse with (§4.4). */
-export const REFUSAL_MESSAGES: Record<string, string> = {
-  ambiguous_credentials: 'Credentials were sent in more than one way.',
-  missing_credentials: 'Unauthenticated.',
-  invalid_credentials: 'Unauthenticated.',
-  expired_credentials: 'Unauthenticated.',
-  invalid_sesskey: 'A valid sesskey is required for this request.',
-  maintenance: 'The site is in maintenance mode.',
-  unavailable: 'The service is temporarily unavailable.',
+/** The envelope body of a request Node could not parse, for the server's client-error handler (431 or 400). */
+export function clientErrorBody(headersTooLarge: boolean): string {
+  const error = headersTooLarge ? Errors.requestHeaderTooLarge() : Errors.badRequest()
+  return JSON.stringify({ success: false, error: true, code: error.status, reason: error.reason, message: error.message })
 }
 
+export { REFUSAL_MESSAGES } from '../errors.ts'
 export { ItemsApiError }

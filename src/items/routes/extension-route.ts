@@ -7,19 +7,19 @@ import { hasCapability, type Caller, type ItemsCore } from '../operations/items-
 import { violationsFromAjv } from '../validation/ajv.ts'
 import type { ParsedRequest } from './item-routes.ts'
 
-/** Runs an extension route (§15.3): validate params/query (400) and body (422), call, shape the reply. */
+/**
+ * Runs an extension route (§15.3) whose path parameters and query Fastify has validated (400):
+ * validate the body (422), call, shape the reply. The body is validated here, not by Fastify, which
+ * would check it before the query and answer 422 where the contract answers 400 (§3 step 10 first).
+ */
 export async function extensionRoute(
   core: ItemsCore,
   route: ExtensionRoute,
-  rawParams: Record<string, string>,
+  params: Record<string, unknown>,
+  query: Record<string, unknown>,
   r: ParsedRequest,
   ctx: { caller: Caller | null; user: AuthenticatedUser | null; items: ItemsService; ip: string; requestId: string; log: FastifyBaseLogger },
 ): Promise<Reply> {
-  const params: Record<string, unknown> = { ...rawParams }
-  if (route.validateParams && !route.validateParams(params)) throw violationError(400, violationsFromAjv(route.validateParams.errors))
-  const query: Record<string, unknown> = {}
-  for (const [k, v] of r.query) query[k] = v.length === 1 ? v[0] : v
-  if (route.validateQuery && !route.validateQuery(query)) throw violationError(400, violationsFromAjv(route.validateQuery.errors))
   if (route.validateBody && !route.validateBody(r.body)) throw violationError(422, violationsFromAjv(route.validateBody.errors))
   const headers: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(r.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v
