@@ -2,6 +2,7 @@ import { codePointCompare } from '../messages.ts'
 import type { ItemTypeRegistry } from '../item-types/registry.ts'
 import type { ExtensionRoute } from '../extensions/extension-routes.ts'
 import { itemTypeSchemas } from './item-schemas.ts'
+import { itemsRouteTable, type OperationDoc } from '../http/route-table.ts'
 import { sharedComponents, STANDARD_HEADERS } from './shared-components.ts'
 
 /** What the document depends on besides the registry (§16.5). */
@@ -52,50 +53,19 @@ export function buildOpenApi(registry: ItemTypeRegistry, inputs: OpenApiInputs):
   const shared = sharedComponents(typeNames, inputs.sessionCookie)
   const schemas: Record<string, unknown> = { ...shared.schemas, ...itemTypeSchemas([...registry.types.values()]) }
   const componentResponses: Record<string, unknown> = { ...shared.responses }
-  const unsafe = ['SesskeyHeader', 'SesskeyQuery']
-  const paths: Record<string, Record<string, unknown>> = {
-    '/items': {
-      get: {
-        operationId: 'listItems', tags: ['items'], summary: 'List items',
-        description: 'Filter, sort, select fields and paginate items of one type, or of every readable stored type.',
-        parameters: sortParams(refs('ListType', 'Page', 'PerPage', 'Filters', 'Sort', 'Fields')),
-        responses: responses({ '200': 'ItemList', ...errors('400', '401', '403', '429', '500', '503') }),
-      },
-      post: {
-        operationId: 'createItem', tags: ['items'], summary: 'Create an item',
-        parameters: sortParams(refs(...unsafe)),
-        requestBody: { required: true, content: { 'application/json': { schema: s('ItemCreate') } } },
-        responses: responses({ '201': 'ItemCreated', ...errors('400', '401', '403', '405', '413', '415', '422', '429', '500', '503') }),
-      },
-    },
-    '/items/{id}': {
-      get: {
-        operationId: 'getItem', tags: ['items'], summary: 'Read an item',
-        parameters: sortParams(refs('ItemId', 'TypeQuery', 'Fields', 'IfNoneMatch')),
-        responses: responses({ '200': 'ItemOk', '304': 'NotModified', ...errors('400', '401', '403', '404', '429', '500', '503') }),
-      },
-      put: updateOperation('updateItem', 'Partially update an item', unsafe),
-      patch: updateOperation('patchItem', 'Partially update an item (same as PUT)', unsafe),
-      delete: {
-        operationId: 'deleteItem', tags: ['items'], summary: 'Delete an item and its metadata',
-        parameters: sortParams(refs('ItemId', 'TypeQuery', 'IfMatch', 'Prefer', ...unsafe)),
-        responses: responses({ '200': 'Deleted', '204': 'DeletedMinimal', ...errors('400', '401', '403', '404', '405', '409', '412', '428', '429', '500', '503') }),
-      },
-    },
-    '/items/{id}/metadata': {
-      get: {
-        operationId: 'getItemMetadata', tags: ['items'], summary: "Read an item's metadata",
-        parameters: sortParams(refs('ItemId', 'TypeQuery', 'IfNoneMatch')),
-        responses: responses({ '200': 'MetadataOk', '304': 'NotModified', ...errors('400', '401', '403', '404', '429', '500', '503') }),
-      },
-    },
-  }
-  for (const route of registry.routes) {
-    const { operation, components } = extensionOperation(route)
-    Object.assign(schemas, components.schemas)
-    Object.assign(componentResponses, components.responses)
-    const openapiPath = route.path
-    ;(paths[openapiPath] ??= {})[route.method.toLowerCase()] = operation
+  const paths: Record<string, Record<string, unknown>> = {}
+  // One operation per documented entry of the route table, in its order; paths are relative to the server URL (M/api/v1).
+  for (const route of itemsRouteTable(registry.routes)) {
+    let operation: Record<string, unknown>
+    if (route.extension) {
+      const built = extensionOperation(route.extension)
+      Object.assign(schemas, built.components.schemas)
+      Object.assign(componentResponses, built.components.responses)
+      operation = built.operation
+    } else if (route.doc) {
+      operation = builtinOperation(route.doc)
+    } else continue
+    ;(paths[route.path.slice('/v1'.length)] ??= {})[route.method.toLowerCase()] = operation
   }
   const tags = [
     { name: 'items', description: 'Items of every registered type.' },
@@ -120,13 +90,16 @@ export function buildOpenApi(registry: ItemTypeRegistry, inputs: OpenApiInputs):
   }
 }
 
-function updateOperation(operationId: string, summary: string, unsafe: string[]): Record<string, unknown> {
+/** The operation of a built-in route, from its entry in the route table. */
+function builtinOperation(doc: OperationDoc): Record<string, unknown> {
   return {
-    operationId, tags: ['items'], summary,
-    description: 'Keys absent from the body are left unchanged; null clears a nullable field or removes a metadata key.',
-    parameters: sortParams(refs('ItemId', 'TypeQuery', 'IfMatch', ...unsafe)),
-    requestBody: { required: true, content: { 'application/json': { schema: s('ItemUpdate') } } },
-    responses: responses({ '200': 'ItemOk', ...errors('400', '401', '403', '404', '405', '412', '413', '415', '422', '428', '429', '500', '503') }),
+    operationId: doc.operationId,
+    tags: ['items'],
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    parameters: sortParams(refs(...doc.parameters)),
+    ...(doc.requestBody ? { requestBody: { required: true, content: { 'application/json': { schema: s(doc.requestBody) } } } } : {}),
+    responses: responses({ ...doc.responses, ...errors(...doc.errors.map(String)) }),
   }
 }
 
