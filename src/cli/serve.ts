@@ -1,4 +1,6 @@
 import { dirname, resolve } from 'node:path'
+import pino from 'pino'
+import { createMultiSiteServer } from '../multi-site.ts'
 import { createService } from '../service.ts'
 import { configFrom, fail, listenOrClose, onShutdown, type CommonFlags } from './common.ts'
 
@@ -6,6 +8,7 @@ import { configFrom, fail, listenOrClose, onShutdown, type CommonFlags } from '.
 export async function serveCommand(flags: CommonFlags): Promise<void> {
   try {
     const config = await configFrom(flags)
+    if (config.sites) return await serveSites(config, config.sites)
     // Relative items_type_files / items_extensions resolve against the configuration file's folder.
     const service = await createService(config, flags.config ? { items: { baseDir: dirname(resolve(flags.config)) } } : {})
     onShutdown(service.close)
@@ -15,4 +18,13 @@ export async function serveCommand(flags: CommonFlags): Promise<void> {
   } catch (error) {
     fail(error)
   }
+}
+
+/** `serve` with a sites file: many sites behind one listener (docs/sites.md). */
+async function serveSites(config: Awaited<ReturnType<typeof configFrom>>, sitesPath: string): Promise<void> {
+  const log = pino({ level: config.log_level === 'silent' ? 'silent' : config.log_level, base: undefined })
+  const server = await createMultiSiteServer(config, sitesPath, log)
+  onShutdown(server.close)
+  const { api } = await listenOrClose(server.listen, server.close)
+  log.info({ api, sites: server.watch.current().sites.map((s) => s.id) }, 'serving sites')
 }

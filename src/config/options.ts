@@ -132,6 +132,14 @@ export const OPTIONS = {
   callback_max_age_s: { schema: int(1).default(86400), doc: 'How long callbacks are retried' },
   callback_rate_per_minute: { schema: int(1).default(30), doc: 'Callback requests per minute at most' },
   audit_retention_days: { schema: int(1).default(180), doc: 'Days audit records are kept' },
+  sites: {
+    schema: z.string().min(1).optional(),
+    doc: 'Sites file (YAML/JSON): serve several Moodle sites from this process, routed by host and path prefix (docs/sites.md)',
+  },
+  sites_idle_close_s: {
+    schema: int(0).default(600),
+    doc: 'With sites: close a site unused this long and without unfinished jobs (0 = never)',
+  },
   ops_listen: {
     schema: z.string().regex(/^((\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}|off)$/).default('127.0.0.1:9464'),
     doc: 'Listener for /healthz, /readyz and /metrics (host:port, port 0 = any free port, or off)',

@@ -8,6 +8,8 @@ export interface SiteApp {
   /** Serves one request; `req.url` has already been rewritten to the path below the site's prefix. */
   handle(req: IncomingMessage, res: ServerResponse): void
   close(): Promise<void>
+  /** True while the site has work of its own (e.g. unfinished jobs): it is not closed for idleness then. */
+  busy?(): Promise<boolean>
 }
 
 export interface SiteRouterOptions {
@@ -220,7 +222,15 @@ export class SiteRouter {
   private closeIdle(idleMs: number): void {
     const now = this.now()
     for (const slot of this.slots.values()) {
-      if (slot.app && slot.inFlight === 0 && now - slot.lastUsed >= idleMs) void this.retire(slot.site.id, 'idle')
+      const app = slot.app
+      if (!app || slot.inFlight > 0 || now - slot.lastUsed < idleMs) continue
+      void (app.busy?.() ?? Promise.resolve(false)).then(
+        (busy) => {
+          // Still the same idle app once the answer came back?
+          if (!busy && slot.app === app && slot.inFlight === 0 && this.now() - slot.lastUsed >= idleMs) void this.retire(slot.site.id, 'idle')
+        },
+        () => undefined, // cannot tell: keep it open
+      )
     }
   }
 }
