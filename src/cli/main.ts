@@ -59,7 +59,8 @@ program
 
 program
   .command('openapi')
-  .description('print or write the Items API OpenAPI 3.1 document (as served at M/api/openapi.json|yaml)')
+  .description('print or write the Items API OpenAPI 3.1 document (as served at M/api/openapi.json|yaml), or with --api moopanel the management API\'s (as served at /local/moopanel/server.php/openapi.json|yaml)')
+  .option('--api <api>', 'items or moopanel (default items)')
   .option('--format <format>', 'json or yaml (default yaml)')
   .option('--server-url <url>', 'overrides servers[0].url')
   .option('--dry-run', 'build and validate, print the document, write nothing')

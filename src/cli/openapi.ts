@@ -1,10 +1,13 @@
 import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { buildOpenApiDocuments, loadRegistry, openApiInputs } from '../items/index.ts'
+import { moopanelOpenApi } from '../moopanel/index.ts'
 import { readSiteWwwroot } from '../moodle/index.ts'
 import { configFrom, UsageError, type CommonFlags } from './common.ts'
 
 export interface OpenApiFlags extends CommonFlags {
+  /** `items` (default) or `moopanel`. */
+  api?: string
   format?: string
   serverUrl?: string
   dryRun?: boolean
@@ -13,18 +16,22 @@ export interface OpenApiFlags extends CommonFlags {
 
 /**
  * `openapi` (items-api.md §17): the Items API document exactly as the service serves it, built from
- * the same configuration without a database or network. Exit 0 success, 1 configuration/registry/
- * document/write failure, 2 usage error.
+ * the same configuration without a database or network; with `--api moopanel`, the management API's
+ * document (moopanel-api.md §7.1), which depends on no configuration. Exit 0 success, 1
+ * configuration/registry/document/write failure, 2 usage error.
  */
 export async function openapiCommand(flags: OpenApiFlags, extra: string[] = []): Promise<void> {
   try {
     if (extra.length > 0) throw new UsageError(`unknown option or argument: ${extra[0]}`)
+    const api = flags.api ?? 'items'
+    if (api !== 'items' && api !== 'moopanel') throw new UsageError(`--api must be items or moopanel, not ${api}`)
     const format = flags.format ?? 'yaml'
     if (format !== 'json' && format !== 'yaml') throw new UsageError(`--format must be json or yaml, not ${format}`)
+    if (api === 'moopanel' && flags.serverUrl !== undefined) throw new UsageError('--server-url applies to --api items only')
     if (flags.serverUrl !== undefined && !validServerUrl(flags.serverUrl)) {
       throw new UsageError('--server-url must be an absolute http(s) URL or a path starting with /')
     }
-    const text = await buildDocument(flags, format)
+    const text = api === 'moopanel' ? await moopanelDocument(format) : await buildDocument(flags, format)
     if (flags.dryRun) {
       process.stdout.write(text)
       if (flags.out) {
@@ -67,6 +74,13 @@ async function buildDocument(flags: OpenApiFlags, format: 'json' | 'yaml'): Prom
   const registry = await loadRegistry(config, { baseDir })
   const wwwroot = config.wwwroot ?? (config.moodle_dir ? await readSiteWwwroot(config.moodle_dir) : undefined)
   const docs = buildOpenApiDocuments(registry, openApiInputs(config, wwwroot, flags.serverUrl))
+  await validate(docs.json)
+  return format === 'json' ? docs.json : docs.yaml
+}
+
+/** The management API's document, exactly as `/local/moopanel/server.php/openapi.json|yaml` serve it. */
+async function moopanelDocument(format: 'json' | 'yaml'): Promise<string> {
+  const docs = moopanelOpenApi()
   await validate(docs.json)
   return format === 'json' ? docs.json : docs.yaml
 }

@@ -2,11 +2,13 @@
  * Request helpers for the MooPanel API contract tests (moopanel-api.md §3): raw `inject` requests
  * (repeated headers, streamed bodies, paths outside the route), a real listening socket for what
  * `inject` cannot express (byte-exact header values, chunked bodies, a Content-Length larger than
- * what is sent), and the assertions every response must pass (§3.7).
+ * what is sent), and the assertions every response must pass (§3.7). Every `inject` answer is also
+ * checked against the generated OpenAPI document (moopanel-openapi-check.ts).
  */
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
+import { assertDocumented } from './moopanel-openapi-check.ts'
 import type { FixtureService } from './start-fixture-service.ts'
 import { TEST_KEY } from './start-fixture-service.ts'
 
@@ -51,7 +53,10 @@ export async function injectRaw(s: FixtureService, url: string, init: RawInit = 
     ...(init.payload !== undefined && { payload: init.payload }),
     ...(init.remoteAddress !== undefined && { remoteAddress: init.remoteAddress }),
   })
-  return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body: res.body, json: parse(res.body) }
+  const answer = { status: res.statusCode, headers: res.headers as Record<string, unknown>, body: res.body, json: parse(res.body) }
+  // The URL as the server saw it (inject resolves `.` and `..` segments).
+  assertDocumented(init.method ?? 'GET', res.raw.req.url ?? url, answer)
+  return answer
 }
 
 /** Same as `injectRaw`, with `path` relative to the API route. */

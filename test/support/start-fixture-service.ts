@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib'
 import { PGlite } from '@electric-sql/pglite'
 import { parseConfig, type Config } from '../../src/config/index.ts'
 import { createService, type Service } from '../../src/service.ts'
+import { assertDocumented } from './moopanel-openapi-check.ts'
 import { fixturePath, pgAdmin, testEnv } from './test-env.ts'
 
 /** The key the tests configure (the dump's own 20-character key is below the 32-character minimum). */
@@ -16,7 +17,7 @@ export interface FixtureService {
   db: FixtureDb
   /** The scratch database of the service's store. */
   stateUrl: string
-  /** GET (or another method) on the API with the test key. */
+  /** GET (or another method) on the API with the test key; the answer is checked against the OpenAPI document. */
   api(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string; key?: string | null; remoteAddress?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string; json: any }>
   close(): Promise<void>
 }
@@ -64,9 +65,10 @@ export async function startFixtureService(db: FixtureDb, options: Record<string,
     async api(path, init = {}) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) }
       if (init.key !== null) headers['x-api-key'] = init.key ?? TEST_KEY
+      const url = `/local/moopanel/server.php${path}`
       const res = await service.app.inject({
         method: (init.method ?? 'GET') as 'GET',
-        url: `/local/moopanel/server.php${path}`,
+        url,
         headers,
         payload: init.body,
         remoteAddress: init.remoteAddress,
@@ -77,6 +79,7 @@ export async function startFixtureService(db: FixtureDb, options: Record<string,
       } catch {
         json = undefined
       }
+      assertDocumented(init.method ?? 'GET', res.raw.req.url ?? url, { status: res.statusCode, headers: res.headers, body: res.body })
       return { status: res.statusCode, headers: res.headers, body: res.body, json }
     },
     async close() {

@@ -6,7 +6,15 @@
 import { CALLBACK_SPECS } from '../callbacks/callback-schemas.ts'
 import { PIPELINE_ERRORS } from '../error-mapper.ts'
 import type { Field, Route } from '../route-types.ts'
-import { ERROR_BODY, INTERNAL_ERROR_BODY, type JsonSchema } from '../schemas.ts'
+import {
+  CORE_UPDATE_INFO, ERROR_BODY, ID_VALUE, INTERNAL_ERROR_BODY, NULLABLE_ID_VALUE, RAW_ROW, UPDATE_INFO, UPGRADE_LOG_ROW, type JsonSchema,
+} from '../schemas.ts'
+
+/** Shared schemas, published once under components/schemas and referred to wherever they are used. */
+const NAMED: ReadonlyArray<readonly [string, JsonSchema]> = [
+  ['IdValue', ID_VALUE], ['NullableIdValue', NULLABLE_ID_VALUE], ['RawRow', RAW_ROW],
+  ['UpdateInfo', UPDATE_INFO], ['CoreUpdateInfo', CORE_UPDATE_INFO], ['UpgradeLogRow', UPGRADE_LOG_ROW],
+]
 
 /** Where the API lives below the Moodle site URL (any prefix before it is ignored, §3.1). */
 export const API_BASE = '/local/moopanel/server.php'
@@ -38,7 +46,7 @@ export function buildDocument(routes: readonly Route[]): Record<string, unknown>
       item[route.method.toLowerCase()] = operation(route, path)
     }
   }
-  return {
+  return withRefs({
     openapi: '3.1.0',
     info: {
       title: 'moodle-bridge management API (MooPanel-compatible)',
@@ -54,7 +62,7 @@ export function buildDocument(routes: readonly Route[]): Record<string, unknown>
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-KEY', description: 'the configured API key, compared byte for byte (§3.4)' },
       },
-      schemas: { Error: ERROR_BODY, InternalError: INTERNAL_ERROR_BODY },
+      schemas: { Error: ERROR_BODY, InternalError: INTERNAL_ERROR_BODY, ...Object.fromEntries(NAMED) },
       responses: {
         UnknownEndpoint: errorResponse([PIPELINE_ERRORS.unknownEndpoint[1]], 'Unknown endpoint (or, for tasks, sub-path)'),
         MethodNotAllowed: {
@@ -64,7 +72,22 @@ export function buildDocument(routes: readonly Route[]): Record<string, unknown>
         NotFound: errorResponse([PIPELINE_ERRORS.notFound[1]], 'Path outside the API route'),
       },
     },
+  })
+}
+
+/** A copy in which every use of a named schema (the very object) is a `$ref` to its component. */
+function withRefs<T>(doc: T): T {
+  const names = new Map<unknown, string>(NAMED.map(([name, schema]) => [schema, name]))
+  const walk = (value: unknown, root = false): unknown => {
+    const name = root ? undefined : names.get(value)
+    if (name !== undefined) return { $ref: `#/components/schemas/${name}` }
+    if (Array.isArray(value)) return value.map((v) => walk(v))
+    if (value === null || typeof value !== 'object') return value
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]))
   }
+  const out = walk(doc) as { components: { schemas: Record<string, unknown> } }
+  for (const [name, schema] of NAMED) out.components.schemas[name] = walk(schema, true)
+  return out as T
 }
 
 /** `/users/count` for an exact sub-path, `/users` for any; the root is also `test_connection`. */
