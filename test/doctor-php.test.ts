@@ -8,9 +8,11 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { chmod, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
+import { requiredPhpExtensions } from '../src/moodle/index.ts'
+import { buildTestMoodleDir } from './support/build-test-moodle-dir.ts'
 import { asRoot, assertNoStack, doctor, lineOf, otherPhp, siteCopy, STAND_IN_PHP } from './support/doctor-run.ts'
 import { testEnv } from './support/test-env.ts'
 
@@ -89,6 +91,24 @@ describe('doctor --php (stand-in PHP)', { concurrency: 4 }, () => {
     assert.match(boot.line, new RegExp(`Moodle does not bootstrap: Uncaught Error: Failed opening required '${config}' \\(include_path=.*\\) in \\S+probe\\.php:\\d+$`))
     assert.match(boot.fix, /^nobody cannot read .*config\.php \(owner root:root, mode 0600\): .*\[option php_run_as \/ MOODLE_BRIDGE_PHP_RUN_AS\]$/)
     assertNoStack(r)
+  })
+
+  it("a Moodle 5.1 site (public/ layout): the root's config.php boots it, and PHP 8.1 is below 5.1's minimum", async () => {
+    const url = new URL(testEnv().pgUrl)
+    const base = await mkdtemp(join(testEnv().tmpDir, 'doctor-51-'))
+    const site = await buildTestMoodleDir({
+      target: join(base, 'moodle'),
+      dbtype: 'pgsql',
+      release: '5.1',
+      wwwroot: 'http://127.0.0.1:8081',
+      db: { host: url.hostname, port: Number(url.port), name: url.pathname.slice(1), user: decodeURIComponent(url.username || 'postgres'), pass: decodeURIComponent(url.password) },
+    })
+    const php = await otherPhp('8.1.27', [...requiredPhpExtensions('501', 'pgsql'), 'posix'])
+    const r = await doctor(['--moodle-dir', site.codeDir, '--php'], { MOODLE_BRIDGE_PHP_BINARY: php })
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.match(lineOf(r.stdout, 'PHP boots Moodle').line, /Moodle does not bootstrap: Moodle 5\.0 or later requires at least PHP 8\.2\.0 \(currently using version 8\.1\.27\)\.$/)
+    assert.match(lineOf(r.stdout, 'PHP version').line, /^FAIL .*8\.1\.27: Moodle 5\.1 needs PHP 8\.2\.0 or later$/)
+    assert.match(lineOf(r.stdout, 'PHP extensions').line, / ok .*all 20 that Moodle 5\.1 needs are loaded$/)
   })
 
   it('a PHP that cannot be started: the fix names php_binary', async () => {
