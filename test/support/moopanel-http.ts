@@ -115,7 +115,15 @@ export interface WireResponse extends ApiResponse {
  * each body part, over a fresh TCP connection; resolves with the first complete response (by
  * Content-Length or chunked framing, or at connection close).
  */
-export function rawHttp(port: number, head: string, bodyParts: Array<string | Buffer> = [], options: { partDelayMs?: number } = {}): Promise<WireResponse> {
+export async function rawHttp(port: number, head: string, bodyParts: Array<string | Buffer> = [], options: { partDelayMs?: number } = {}): Promise<WireResponse> {
+  const res = await rawExchange(port, head, bodyParts, options)
+  // Checked against the OpenAPI document like the `inject` answers, when the request line is one.
+  const line = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(head.slice(0, head.indexOf('\r\n') === -1 ? undefined : head.indexOf('\r\n')))
+  if (line) assertDocumented(line[1]!, line[2]!, res)
+  return res
+}
+
+function rawExchange(port: number, head: string, bodyParts: Array<string | Buffer>, options: { partDelayMs?: number }): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port })
     let buffer = Buffer.alloc(0)
