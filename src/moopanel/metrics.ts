@@ -1,5 +1,4 @@
 import { Counter, Histogram, type Registry } from 'prom-client'
-import { endpointLabel } from './routing.ts'
 
 /** Why an authentication failed, as the `reason` label of moopanel-api.md §7.4. */
 export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'ip' | 'locked'
@@ -32,9 +31,12 @@ export class MoopanelMetrics {
     })
   }
 
-  /** Records one answered request; unknown endpoints and methods are folded into fixed labels. */
-  request(endpoint: string | undefined, method: string, status: number, seconds: number): void {
-    const labels = { endpoint: endpoint === undefined ? 'unknown' : endpointLabel(endpoint), method: KNOWN_METHODS.has(method) ? method : 'OTHER' }
+  /**
+   * Records one answered request; `endpoint` is already a known name or `unknown` (the route
+   * table's `endpointLabel`), unknown methods are folded into `OTHER`.
+   */
+  request(endpoint: string, method: string, status: number, seconds: number): void {
+    const labels = { endpoint, method: KNOWN_METHODS.has(method) ? method : 'OTHER' }
     this.requests.inc({ ...labels, status: String(status) })
     this.duration.observe(labels, seconds)
   }

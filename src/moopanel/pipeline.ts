@@ -8,7 +8,7 @@ import { Lockout } from './lockout.ts'
 import { readBody } from './read-body.ts'
 import { routePath } from './route-path.ts'
 import { RAW_JSON } from './raw-json.ts'
-import { isAuditedGet, resolveRoute } from './routing.ts'
+import { endpointLabel, isAuditedGet, resolveRoute } from './routing.ts'
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE'])
 
@@ -100,7 +100,8 @@ export function createPipeline(deps: MoopanelDeps) {
       result = internalError(request.id)
     }
     send(request, reply, result)
-    deps.metrics?.request(trace.endpoint, request.raw.method ?? '', result.status, (performance.now() - started) / 1000)
+    const label = trace.endpoint === undefined ? 'unknown' : endpointLabel(trace.endpoint)
+    deps.metrics?.request(label, request.raw.method ?? '', result.status, (performance.now() - started) / 1000)
     if (trace.audited) await audit(request, trace, result.status, performance.now() - started)
     return reply
   }
