@@ -10,7 +10,8 @@ import {
   createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, warmUpMoopanel, type MoopanelDeps } from './moopanel/index.ts'
-import { createWorker } from './jobs/index.ts'
+import { countJobResults, countJobs, createWorker, findJob, listJobs, readJob } from './jobs/index.ts'
+import { callbackJobsOf } from './moopanel/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
 import { createItemsApi, createItemsAuthenticator, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
 import { startWarmUp } from './shared/warm-start.ts'
@@ -167,6 +168,14 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       registry,
       ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
       notReadyReason: warm.notReadyReason,
+      jobs: {
+        list: (filter) => listJobs(opened, filter),
+        read: (id) => readJob(opened, id),
+        callbacksOf: (id) => callbackJobsOf(opened, id),
+        resultOf: async (id) => (await findJob(opened, id))?.result ?? null,
+        counts: () => countJobs(opened),
+        resultCounts: (type) => countJobResults(opened, type),
+      },
     })
     const worker = createWorker({
       store: opened,

@@ -1,5 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Registry } from 'prom-client'
+import { registerJobMetrics } from './ops-job-metrics.ts'
+import { answer, isJobsPath, registerJobsPages } from './ops-jobs-routes.ts'
+import type { OpsJobsSource } from './ops-jobs-source.ts'
 
 /** What the operations listener needs. */
 export interface OpsOptions {
@@ -8,14 +11,28 @@ export interface OpsOptions {
   ready: () => Promise<boolean>
   /** Why the service is not ready before its databases are even asked (warm-up unfinished or failing); null when it is. */
   notReadyReason?: () => string | null
+  /** The store's jobs: with it, the read-only jobs pages (`/jobs`, `/jobs/ID`) and the job metrics. */
+  jobs?: OpsJobsSource
 }
 
 /**
- * The operations listener (moopanel-api.md §7): `/healthz`, `/readyz` and `/metrics`, on its own
- * address (loopback by default), without an API key and unreachable through the API route.
+ * The operations listener (moopanel-api.md §7): `/healthz`, `/readyz`, `/metrics` and the
+ * read-only jobs pages, on its own address (loopback by default), without an API key and
+ * unreachable through the API route.
  */
 export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
+  const app = Fastify({
+    logger: false,
+    // Its answers are short: closing does not wait for kept-alive or pre-opened sockets (a browser
+    // on the jobs pages opens some without sending a request, which Node keeps until headersTimeout).
+    forceCloseConnections: true,
+    // A malformed or overlong URL (`/jobs/%zz`, a 300-digit id) is a missing page on the jobs pages.
+    frameworkErrors: (error, request, reply) => {
+      const r = reply as unknown as FastifyReply
+      if (options.jobs && isJobsPath(request.url)) return void answer(request, r, 404, 'Not found', 'No such page: the jobs are listed at /jobs, one job at /jobs/ID.', null)
+      void r.status(error.statusCode ?? 400).send({ error: 'Bad request.' })
+    },
+  })
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
   })
@@ -30,6 +47,14 @@ export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstan
     reply.header('content-type', options.registry.contentType)
     return options.registry.metrics()
   })
-  app.setNotFoundHandler(async (_request, reply) => reply.status(404).send({ error: 'Not found.' }))
+  if (options.jobs) {
+    registerJobsPages(app, options.jobs)
+    registerJobMetrics(options.registry, options.jobs)
+  }
+  app.setNotFoundHandler(async (request, reply) =>
+    options.jobs && isJobsPath(request.url)
+      ? answer(request, reply, 404, 'Not found', 'No such page: the jobs are listed at /jobs, one job at /jobs/ID.', null)
+      : reply.status(404).send({ error: 'Not found.' }),
+  )
   return app
 }

@@ -37,6 +37,7 @@ export {
 } from './define-job.ts'
 export { createJobRegistry, type JobRegistry } from './create-job-registry.ts'
 export { isJobState, listJobs, readJob, type JobDetail } from './inspect-jobs.ts'
+export { countJobResults, countJobs, type JobCount } from './count-jobs.ts'
 export { CANCELLED_SUMMARY, requestJobCancel, retryJobNow, type OperatorOutcome } from './operator-actions.ts'
 export { RetryableError } from './retryable-error.ts'
 export { retryDelayMs, DEFAULT_BACKOFF, type Backoff } from './retry-delay.ts'
