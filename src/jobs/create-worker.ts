@@ -2,6 +2,7 @@ import type { Store } from '../store/index.ts'
 import { claimNextJob } from './claim-next-job.ts'
 import type { JobRegistry } from './create-job-registry.ts'
 import { silentLogger, type JobLogger } from './define-job.ts'
+import { failUnknownJobs } from './fail-unknown-jobs.ts'
 import { runClaimedJob, type Execution } from './run-claimed-job.ts'
 
 /** Settings of a worker. */
@@ -30,6 +31,13 @@ export interface WorkerOptions {
    * upgrades or is in CLI maintenance). Errors count as no hold.
    */
   gate?: () => Promise<{ hold: boolean; except?: string[] }>
+  /**
+   * What `start` does with waiting jobs whose stored type the registry does not define (it never
+   * claims them): `report` logs an error per type (the default: other workers may run other
+   * types), `fail` also ends them as failed, "Unknown job type: <type>." — for a worker whose
+   * registry holds every type of its store (the service's).
+   */
+  unknownTypes?: 'report' | 'fail'
 }
 
 /** A running claim loop. */
@@ -116,10 +124,19 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Never throws: a failed check is logged and the worker claims as usual. */
+  const checkUnknownTypes = async () => {
+    try {
+      await failUnknownJobs(options.store, options.registry.names(), { nowMs: nowMs(), log, fail: options.unknownTypes === 'fail' })
+    } catch (error) {
+      log.error({ err: error }, 'unknown job type check failed')
+    }
+  }
+
   return {
     start() {
       if (loop || stopping) return
-      loop = claimLoop()
+      loop = checkUnknownTypes().then(claimLoop)
     },
     async stop({ timeoutMs = leaseMs } = {}) {
       stopping = true

@@ -54,8 +54,8 @@ export type SiteLockMode = 'none' | 'shared' | 'exclusive'
 /** Result of a successful `run`: stored as JSON in the job row. */
 export type JobResult = Record<string, unknown>
 
-/** What `defineJob` takes. */
-export interface JobDefinitionInput<P> {
+/** A job type's engine settings: what `declareJob` takes (everything but the work itself). */
+export interface JobOptions<P> {
   /** Stored in the database: stable, never renamed without a migration. */
   name: string
   /** Takes the site lock exclusively: at most one such job runs at a time (moopanel-api.md §5.4). */
@@ -83,6 +83,20 @@ export interface JobDefinitionInput<P> {
   reports?: boolean
   /** Checks and types the stored payload; throws when it is malformed (the job then fails). */
   parsePayload?: (raw: unknown) => P
+  /** The serial key of a requested job, from its payload: jobs with the same key run one after another. */
+  serialKey?: (payload: P) => string
+}
+
+/** What the job receives when it fails for good (see `JobWork.onFailure`). */
+export interface JobFailureContext<P> {
+  job: RunningJob
+  payload: P
+  nowMs(): number
+  log: JobLogger
+}
+
+/** The work of a job type: what `JobType.define` binds to the declared settings. */
+export interface JobWork<P> {
   run(ctx: JobContext<P>): Promise<JobResult>
   /**
    * Called once when the job fails for good (an unexpected error, a timeout, a retryable error on
@@ -91,17 +105,40 @@ export interface JobDefinitionInput<P> {
    * (moopanel-api.md §5.4: "a job that fails unexpectedly still ends in reporting with failure
    * values"). Errors are logged and do not change the ending.
    */
-  onFailure?: (ctx: { job: RunningJob; payload: P; nowMs(): number; log: JobLogger }, summary: string) => Promise<void>
+  onFailure?: (ctx: JobFailureContext<P>, summary: string) => Promise<void>
+}
+
+/** What `defineJob` takes: the settings and the work in one object. */
+export interface JobDefinitionInput<P> extends JobOptions<P>, JobWork<P> {}
+
+/** Options of one requested job besides its payload. */
+export interface JobRequestOptions {
+  requestId?: string
+  runAfterMs?: number
+  /** Overrides the key the type derives from the payload. */
+  serialKey?: string
+}
+
+/**
+ * A declared job type: its name, settings and request helper, usable without the dependencies
+ * its work needs (an HTTP handler enqueues, a worker runs). `define` binds the work.
+ */
+export interface JobType<P> {
+  readonly name: string
+  /** A job to pass to `enqueueJobs`, carrying the type's settings. */
+  readonly request: (payload: P, options?: JobRequestOptions) => NewJob
+  /** The runnable definition: these settings with `work`. */
+  define(work: JobWork<P>): JobDefinition<P>
 }
 
 /** A job type: its run function and execution settings. */
-export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload' | 'sharedLock' | 'onFailure'>> {
+export interface JobDefinition<P = unknown> extends Required<Omit<JobDefinitionInput<P>, 'timeoutMs' | 'parsePayload' | 'sharedLock' | 'onFailure' | 'serialKey'>> {
   lockMode: SiteLockMode
-  onFailure: JobDefinitionInput<P>['onFailure'] | null
+  onFailure: JobWork<P>['onFailure'] | null
   timeoutMs: number | null
   parsePayload(raw: unknown): P
   /** A job to pass to `enqueueJobs`. */
-  request(payload: P, options?: { requestId?: string; runAfterMs?: number; serialKey?: string }): NewJob
+  request(payload: P, options?: JobRequestOptions): NewJob
 }
 
 /** A job to enqueue; usually made by `definition.request(payload)`. */
@@ -119,31 +156,44 @@ export interface NewJob {
   runAfterMs?: number
 }
 
-/** A job definition with defaults filled in; `run` must be idempotent (a retry may repeat work). */
-export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
-  if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(input.name)) throw new Error(`invalid job name: ${input.name}`)
-  const maxAttempts = input.maxAttempts ?? 3
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`invalid maxAttempts for ${input.name}`)
-  const definition: JobDefinition<P> = {
-    name: input.name,
-    moodleChanging: input.moodleChanging,
-    lockMode: input.moodleChanging ? 'exclusive' : input.sharedLock ? 'shared' : 'none',
-    touchesMoodle: input.touchesMoodle ?? true,
+/**
+ * Declares a job type once: its name and engine settings (checked here), and the request helper
+ * that every enqueuer uses, so that no caller repeats `moodleChanging` or `maxAttempts`.
+ */
+export function declareJob<P>(options: JobOptions<P>): JobType<P> {
+  if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(options.name)) throw new Error(`invalid job name: ${options.name}`)
+  const maxAttempts = options.maxAttempts ?? 3
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`invalid maxAttempts for ${options.name}`)
+  const request = (payload: P, requestOptions: JobRequestOptions = {}): NewJob => ({
+    type: options.name,
+    payload,
+    moodleChanging: options.moodleChanging,
+    ...(options.sharedLock ? { sharedLock: true } : {}),
+    ...(options.serialKey ? { serialKey: options.serialKey(payload) } : {}),
     maxAttempts,
-    backoff: input.backoff ?? DEFAULT_BACKOFF,
-    timeoutMs: input.timeoutMs ?? null,
-    reports: input.reports ?? false,
-    parsePayload: input.parsePayload ?? ((raw) => raw as P),
-    run: input.run,
-    onFailure: input.onFailure ?? null,
-    request: (payload, options = {}) => ({
-      type: input.name,
-      payload,
-      moodleChanging: input.moodleChanging,
-      ...(input.sharedLock ? { sharedLock: true } : {}),
+    ...requestOptions,
+  })
+  return {
+    name: options.name,
+    request,
+    define: (work) => ({
+      name: options.name,
+      moodleChanging: options.moodleChanging,
+      lockMode: options.moodleChanging ? 'exclusive' : options.sharedLock ? 'shared' : 'none',
+      touchesMoodle: options.touchesMoodle ?? true,
       maxAttempts,
-      ...options,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      timeoutMs: options.timeoutMs ?? null,
+      reports: options.reports ?? false,
+      parsePayload: options.parsePayload ?? ((raw) => raw as P),
+      run: work.run,
+      onFailure: work.onFailure ?? null,
+      request,
     }),
   }
-  return definition
+}
+
+/** A job definition with defaults filled in; `run` must be idempotent (a retry may repeat work). */
+export function defineJob<P>(input: JobDefinitionInput<P>): JobDefinition<P> {
+  return declareJob(input).define(input)
 }

@@ -1,6 +1,7 @@
 /**
  * Durable jobs: a generic engine with no Moodle knowledge (guide/architecture.md "Asynchronous
- * work"; moopanel-api.md §5). Jobs live in the service's store (`<prefix>jobs`), are claimed under
+ * work"; moopanel-api.md §5). Jobs live in the service's store (`<prefix>jobs`, tables this module
+ * owns: types in queue-tables.ts, migration in migrate-queue-tables.ts), are claimed under
  * a lease with `SELECT … FOR UPDATE SKIP LOCKED`, run by workers that renew the lease while `run`
  * works, retried with exponential backoff and jitter, and ordered by a site lock (`<prefix>locks`)
  * so that at most one Moodle-changing job runs at a time across processes. `enqueueJobs` writes the
@@ -25,13 +26,19 @@ export {
   type JobState,
 } from './find-job.ts'
 export {
+  declareJob,
   defineJob,
   silentLogger,
   type JobContext,
   type JobDefinition,
   type JobDefinitionInput,
+  type JobFailureContext,
   type JobLogger,
+  type JobOptions,
+  type JobRequestOptions,
   type JobResult,
+  type JobType,
+  type JobWork,
   type NewJob,
   type RunningJob,
 } from './define-job.ts'
@@ -51,3 +58,8 @@ export { retryJob } from './retry-job.ts'
 export { settleJob } from './settle-job.ts'
 export { purgeFinishedJobs } from './purge-finished-jobs.ts'
 export { createWorker, type Worker, type WorkerOptions } from './create-worker.ts'
+export { failUnknownJobs, unknownTypeSummary, type UnknownJobs } from './fail-unknown-jobs.ts'
+export { listUnfinishedPayloads, type UnfinishedPayload } from './list-unfinished-payloads.ts'
+// Loading the engine registers its tables with the store (openStore creates them).
+export { migrateQueueTables } from './migrate-queue-tables.ts'
+export type { QueueTables } from './queue-tables.ts'

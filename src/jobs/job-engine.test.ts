@@ -21,6 +21,7 @@ import {
   findIdempotentJobs,
   findJob,
   listUnfinishedJobs,
+  listUnfinishedPayloads,
   purgeFinishedJobs,
   retryJob,
   RetryableError,
@@ -523,6 +524,54 @@ for (const database of databases) {
       assert.deepEqual(await listUnfinishedJobs(store!, 'backup_course'), [])
       assert.equal((await findJob(store!, ids[1]!))?.summary, 'Callback rejected.')
       assert.equal(await findJob(store!, 2_000_000_000), null)
+    })
+
+    it('reports stored jobs of a type no definition knows at start, and fails them when told to, without running them', { timeout: 30_000 }, async () => {
+      const [store] = await freshStores(1)
+      const known = defineJob({ name: 'test.known', moodleChanging: false, run: async () => ({}) })
+      const renamed = { type: 'test.renamed', payload: { n: 1 }, moodleChanging: true, maxAttempts: 3 }
+      const { ids } = await enqueueJobs(store!, [known.request({}), renamed, renamed], { nowMs: Date.now() })
+      const errors: Array<{ data: object; message: string }> = []
+      const log = { info() {}, warn() {}, error: (data: object, message: string) => void errors.push({ data, message }) }
+      const run = async (unknownTypes?: 'report' | 'fail') => {
+        const worker = createWorker({ store: store!, registry: createJobRegistry([known]), owner: 'u', pollMs: 5, log, ...(unknownTypes ? { unknownTypes } : {}) })
+        workers.push(worker)
+        worker.start()
+        await waitFor('the known job', async () => (await jobRow(store!, ids[0]!)).state === 'finished')
+        await stopWorkers()
+      }
+      await run()
+      assert.deepEqual(errors, [{ data: { type: 'test.renamed', count: 2, ids: [ids[1], ids[2]], failed: false }, message: 'stored jobs of an unknown type' }])
+      for (const id of ids.slice(1)) assert.equal((await jobRow(store!, id)).state, 'queued', 'reported only: another worker may know the type')
+      errors.length = 0
+      await run('fail')
+      assert.equal(errors.length, 1)
+      for (const id of ids.slice(1)) {
+        assert.deepEqual(await findJob(store!, id), {
+          id, type: 'test.renamed', state: 'finished', outcome: 'failure', summary: 'Unknown job type: test.renamed.', payload: '{"n":1}', result: null,
+        })
+        assert.equal((await jobRow(store!, id)).attempts, 0, 'never claimed')
+      }
+      errors.length = 0
+      await run('fail')
+      assert.deepEqual(errors, [], 'nothing left to report')
+    })
+
+    it('lists the unfinished jobs of some types with their payloads (reporting ones included)', async () => {
+      const [store] = await freshStores(1)
+      const job = (type: string, payload: unknown) => ({ type, payload, moodleChanging: false, maxAttempts: 1 })
+      const { ids } = await enqueueJobs(store!, [job('test.a', { v: 1 }), job('test.b', [2]), job('test.c', {}), job('test.a', { v: 3 })], { nowMs: 0 })
+      const claimed = await claimNextJob(store!, 'w', { nowMs: 0, leaseMs: 1_000, types: ['test.a'], allowMoodleChanging: true })
+      await completeJob(store!, claimed!, { result: {}, nowMs: 1, reporting: true })
+      const listed = async () => (await listUnfinishedPayloads(store!, ['test.a', 'test.b'])).sort((x, y) => x.id - y.id)
+      assert.deepEqual(await listed(), [
+        { id: ids[0], type: 'test.a', payload: { v: 1 } },
+        { id: ids[1], type: 'test.b', payload: [2] },
+        { id: ids[3], type: 'test.a', payload: { v: 3 } },
+      ])
+      assert.ok(await settleJob(store!, ids[0]!, { nowMs: 2 }))
+      assert.deepEqual((await listed()).map((j) => j.id), [ids[1], ids[3]])
+      assert.deepEqual(await listUnfinishedPayloads(store!, []), [])
     })
 
     it('purges finished jobs older than the retention', async () => {

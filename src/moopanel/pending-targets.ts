@@ -1,3 +1,4 @@
+import { listUnfinishedPayloads } from '../jobs/index.ts'
 import { compareVersions, type AvailableUpdate } from '../moodle/index.ts'
 import { BurstCache } from '../shared/burst-cache.ts'
 import type { Store } from '../store/index.ts'
@@ -54,24 +55,23 @@ const caches = new WeakMap<Store, BurstCache<PendingTargets>>()
 const MIN_REUSE_MS = 50
 
 async function queryPendingTargets(store: Store): Promise<PendingTargets> {
-  const rows = await store.db
-    .selectFrom('store_jobs')
-    .select(['type', 'payload'])
-    .where('type', 'in', [PLUGINS_UPDATE_JOB, CORE_UPDATE_JOB])
-    .where('state', '<>', 'finished')
-    .execute()
+  const jobs = await listUnfinishedPayloads(store, [PLUGINS_UPDATE_JOB, CORE_UPDATE_JOB])
   const targets: PendingTargets = new Map()
   const add = (component: unknown, version: unknown) => {
     if (typeof component !== 'string' || typeof version !== 'string') return
     targets.set(component, [...(targets.get(component) ?? []), version])
   }
-  for (const row of rows) {
-    try {
-      const payload = JSON.parse(row.payload) as Record<string, unknown>
-      if (row.type === CORE_UPDATE_JOB) add('core', payload['version'])
-      else if (Array.isArray(payload['updates'])) for (const u of payload['updates'] as Array<Record<string, unknown>>) add(u['component'], u['version'])
-    } catch {
-      // a malformed payload targets nothing
+  for (const job of jobs) {
+    // A malformed payload targets nothing (and a null item ends its list).
+    if (job.payload === null || typeof job.payload !== 'object') continue
+    const payload = job.payload as Record<string, unknown>
+    if (job.type === CORE_UPDATE_JOB) add('core', payload['version'])
+    else if (Array.isArray(payload['updates'])) {
+      for (const u of payload['updates'] as unknown[]) {
+        if (u === null || u === undefined) break
+        const item = u as Record<string, unknown>
+        add(item['component'], item['version'])
+      }
     }
   }
   return targets

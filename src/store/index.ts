@@ -2,6 +2,8 @@
 export { openStore, pingStore, type Store } from './open-store.ts'
 export { readStoreSetting, writeStoreSetting } from './store-settings.ts'
 export type { StoreTables } from './store-tables.ts'
+export { storeDdl, type StoreDdl } from './store-ddl.ts'
+export { registerStoreTables, type StoreTablesOwner } from './store-migrations.ts'
 export { appendAudit, purgeAudit, redact, type AuditRecord } from './append-audit.ts'
 export { readLastAutoBackups, recordAutoBackup } from './course-backup-records.ts'
 export { migrateItemsTables } from './items-migrations.ts'

@@ -1,19 +1,15 @@
 import { Kysely, sql, type Dialect } from 'kysely'
 import { tablePrefixPlugin } from '../shared/table-rename-plugin.ts'
 import { migrateStore } from './migrate-store.ts'
+import type { Store } from './store.ts'
 import type { StoreTables } from './store-tables.ts'
 
-/** The service's own durable store: jobs, settings, audit records, under its own table prefix. */
-export interface Store {
-  db: Kysely<StoreTables>
-  family: 'postgres' | 'mysql'
-  prefix: string
-  close(): Promise<void>
-}
+export type { Store } from './store.ts'
 
 /**
  * Opens the store on a Kysely dialect (Moodle's database or a separate one) and applies its
- * migrations. Table names carry `prefix`; nothing here touches Moodle's tables.
+ * migrations, the registered owners' included (`registerStoreTables`). Table names carry `prefix`;
+ * nothing here touches Moodle's tables.
  */
 export async function openStore(options: { dialect: Dialect; family: 'postgres' | 'mysql'; prefix: string; ownsConnection: boolean }): Promise<Store> {
   const db = new Kysely<StoreTables>({ dialect: options.dialect })

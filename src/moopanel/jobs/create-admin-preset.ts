@@ -1,10 +1,11 @@
-import { defineJob, enqueueJobs, RetryableError, settleJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, enqueueJobs, RetryableError, settleJob, type JobDefinition } from '../../jobs/index.ts'
 import { exportAdminSettings, readCoreSettings, readMoodleTimezone, type HelperFailure } from '../../moodle/index.ts'
 import { adminPresetBody } from '../callbacks/callback-bodies.ts'
 import {
   buildPresetXml, DEFAULT_SENSIBLE_SETTINGS, PRESET_MAX_BYTES, presetComment, selectPresetSettings,
 } from '../presets/build-preset-xml.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { ADMIN_PRESET_CREATE_JOB, JOB_NAMES } from './job-names.ts'
 import { requestCallback } from './send-callback.ts'
 
 /** One configuration export (moopanel-api.md §4.13, §5.9). */
@@ -12,8 +13,6 @@ export interface CreateAdminPresetPayload {
   instanceId: number
 }
 
-const NAME = 'admin_presets_create'
-const MAX_ATTEMPTS = 3
 /** §5.4: helpers other than backup and restore get 10 minutes. */
 const HELPER_TIMEOUT_MS = 10 * 60_000
 /** What the preset is called in MooPanel (as the original plugin named it). */
@@ -35,10 +34,18 @@ const HELPER_REASONS: Record<string, string> = {
   timeout: 'timed out',
 }
 
-/** The job row of one export. It only reads Moodle, under the shared site lock. */
-export function createAdminPresetRequest(payload: CreateAdminPresetPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, sharedLock: true, maxAttempts: MAX_ATTEMPTS }
-}
+/** The `admin_presets_create` type: it only reads Moodle, under the shared site lock. */
+export const createAdminPresetJobType = declareJob<CreateAdminPresetPayload>({
+  name: ADMIN_PRESET_CREATE_JOB,
+  moodleChanging: false,
+  sharedLock: true,
+  maxAttempts: 3,
+  reports: true,
+  timeoutMs: HELPER_TIMEOUT_MS + 120_000,
+})
+
+/** The job row of one export. */
+export const createAdminPresetRequest = createAdminPresetJobType.request
 
 /**
  * `admin_presets_create`: collects the site configuration through the export helper (nothing is
@@ -49,16 +56,10 @@ export function createAdminPresetRequest(payload: CreateAdminPresetPayload): New
  * the callback is requested once per job.
  */
 export function createAdminPresetJob(deps: MoopanelJobDeps): JobDefinition<CreateAdminPresetPayload> {
-  return defineJob<CreateAdminPresetPayload>({
-    name: NAME,
-    moodleChanging: false,
-    sharedLock: true,
-    maxAttempts: MAX_ATTEMPTS,
-    reports: true,
+  return createAdminPresetJobType.define({
     async onFailure({ job, nowMs }) {
       await settleAsFailure(deps, job.id, 'Internal error.', nowMs())
     },
-    timeoutMs: HELPER_TIMEOUT_MS + 120_000,
     async run({ job, payload, nowMs, signal, log }) {
       const exported = await exportAdminSettings(deps.moodle, { phpBinary: deps.code.phpBinary, timeoutMs: HELPER_TIMEOUT_MS, signal })
       if (!exported.ok) {
@@ -112,16 +113,15 @@ interface SettlePayload {
   summary: string | null
 }
 
+/** The `job.settle` type: touches only the job table, so it runs during upgrades and maintenance. */
+export const settleJobType = declareJob<SettlePayload>({ name: JOB_NAMES.jobSettle, moodleChanging: false, touchesMoodle: false, maxAttempts: 50 })
+
 /**
  * `job.settle`: settles a reporting job that has no callback to wait for (a failed preset export,
  * §6.8), once it has reached `reporting` (its worker records that after `run` returns).
  */
 export function settleJobWithoutCallbackJob(deps: MoopanelJobDeps): JobDefinition<SettlePayload> {
-  return defineJob<SettlePayload>({
-    name: 'job.settle',
-    moodleChanging: false,
-    touchesMoodle: false,
-    maxAttempts: 50,
+  return settleJobType.define({
     async run({ payload, nowMs }) {
       const done = await settleJob(deps.store, payload.jobId, { nowMs: nowMs(), outcome: payload.outcome, summary: payload.summary })
       if (!done) throw new RetryableError('the job is not in reporting yet', 500)
@@ -131,7 +131,7 @@ export function settleJobWithoutCallbackJob(deps: MoopanelJobDeps): JobDefinitio
 }
 
 async function settleAsFailure(deps: MoopanelJobDeps, jobId: number, summary: string, nowMs: number) {
-  const settle = settleJobWithoutCallbackJob(deps).request({ jobId, outcome: 'failure', summary })
+  const settle = settleJobType.request({ jobId, outcome: 'failure', summary })
   await enqueueJobs(deps.store, [settle], { nowMs, idempotencyKey: `settle:${jobId}`, windowS: 7 * 86_400 })
   return { status: false, summary }
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { link as hardLink, mkdir, readdir, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition } from '../../jobs/index.ts'
 import { backupFolderOf, makePhpWritableDir, runMoodleScript } from '../../moodle/index.ts'
 import { writeEncryptedZip } from '../../packages/index.ts'
 import { recordAutoBackup } from '../../store/index.ts'
 import { backupCreatedBody } from '../callbacks/callback-bodies.ts'
+import { failureCallback } from './failure-callback.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { BACKUP_CREATE_JOB } from './job-names.ts'
 import { requestCallback } from './send-callback.ts'
 
 /** One course backup (moopanel-api.md §5.10). `course_id` is what GET /backups lists. */
@@ -16,16 +18,24 @@ export interface CreateBackupPayload {
   mode: 'manual' | 'auto'
 }
 
-const NAME = 'backup_course'
 /** Moodle script failures are reported, not retried; extra attempts only re-run a job whose worker died (§5.10: start again at step 1). */
 const MAX_ATTEMPTS = 3
 /** Moodle's backup may take hours on a large course (§5.4: 4 h). */
 const BACKUP_TIMEOUT_MS = 4 * 3_600_000
 
+/** The `backup_course` type: under the shared site lock; backups and restores of one course run one after another (§5.4). */
+export const createBackupJobType = declareJob<CreateBackupPayload>({
+  name: BACKUP_CREATE_JOB,
+  moodleChanging: false,
+  sharedLock: true,
+  serialKey: (payload) => `course:${payload.course_id}`,
+  maxAttempts: MAX_ATTEMPTS,
+  reports: true,
+  timeoutMs: BACKUP_TIMEOUT_MS + 600_000,
+})
+
 /** The job row of one course backup. */
-export function createBackupRequest(payload: CreateBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, sharedLock: true, serialKey: `course:${payload.course_id}`, maxAttempts: MAX_ATTEMPTS }
-}
+export const createBackupRequest = createBackupJobType.request
 
 class BackupFailure extends Error {}
 
@@ -36,17 +46,11 @@ class BackupFailure extends Error {}
  * or with placeholders and the reason on failure. Re-running starts again at step 1.
  */
 export function createBackupJob(deps: MoopanelJobDeps): JobDefinition<CreateBackupPayload> {
-  return defineJob<CreateBackupPayload>({
-    name: NAME,
-    moodleChanging: false,
-    sharedLock: true,
-    maxAttempts: MAX_ATTEMPTS,
-    reports: true,
-    async onFailure({ job, payload, nowMs }) {
-      const body = backupCreatedBody({ status: false, courseId: payload.course_id, message: 'Problem while creating backup.' })
-      await requestCallback(deps, { kind: 'backup_created', instanceId: payload.instance_id, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
-    },
-    timeoutMs: BACKUP_TIMEOUT_MS + 600_000,
+  return createBackupJobType.define({
+    onFailure: failureCallback(deps, 'backup_created', (payload) => {
+      const message = 'Problem while creating backup.'
+      return { instanceId: payload.instance_id, body: backupCreatedBody({ status: false, courseId: payload.course_id, message }), summary: message }
+    }),
     async run({ job, payload, nowMs, signal }) {
       const startedAtSec = Math.floor(nowMs() / 1000)
       const folder = backupFolderOf(deps.moodle)

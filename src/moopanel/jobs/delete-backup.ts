@@ -1,7 +1,9 @@
-import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition } from '../../jobs/index.ts'
 import { deleteBackupFile } from '../../moodle/index.ts'
 import { deletionFinishedBody } from '../callbacks/callback-bodies.ts'
+import { failureCallback } from './failure-callback.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { BACKUP_DELETE_JOB } from './job-names.ts'
 import { requestCallback } from './send-callback.ts'
 
 /** One backup file to delete (moopanel-api.md §5.12), with the ids MooPanel sent. */
@@ -12,13 +14,17 @@ export interface DeleteBackupPayload {
   link: string
 }
 
-const NAME = 'backup_course_delete'
-const MAX_ATTEMPTS = 3
+/** The `backup_course_delete` type: no site lock; waits for jobs about the same backup file. */
+export const deleteBackupJobType = declareJob<DeleteBackupPayload>({
+  name: BACKUP_DELETE_JOB,
+  moodleChanging: false,
+  serialKey: (payload) => backupSerialKey(payload.link),
+  maxAttempts: 3,
+  reports: true,
+})
 
 /** The job row of one deletion (what DELETE /backups enqueues). */
-export function deleteBackupRequest(payload: DeleteBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, serialKey: backupSerialKey(payload.link), maxAttempts: MAX_ATTEMPTS }
-}
+export const deleteBackupRequest = deleteBackupJobType.request
 
 /**
  * The serial key of jobs about a backup file (§5.4: backups and restores of one course run one
@@ -43,15 +49,11 @@ const MESSAGES = {
  * Idempotent: a re-run finds the file absent and the callback already queued.
  */
 export function deleteBackupJob(deps: MoopanelJobDeps): JobDefinition<DeleteBackupPayload> {
-  return defineJob<DeleteBackupPayload>({
-    name: NAME,
-    moodleChanging: false,
-    maxAttempts: MAX_ATTEMPTS,
-    reports: true,
-    async onFailure({ job, payload, nowMs }) {
+  return deleteBackupJobType.define({
+    onFailure: failureCallback(deps, 'deletion_finished', (payload) => {
       const body = deletionFinishedBody({ status: false, userId: payload.userId, backupResultId: payload.backupResultId, message: 'Backup not deleted.' })
-      await requestCallback(deps, { kind: 'deletion_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
-    },
+      return { instanceId: payload.instanceId, body, summary: body.message }
+    }),
     async run({ job, payload, nowMs }) {
       const result = await deleteBackupFile(deps.moodle, payload.link)
       const status = result === 'deleted' || result === 'absent'

@@ -1,7 +1,8 @@
 import { PLUGINS_INSTALL_ZIP_JOB } from './job-names.ts'
-import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition } from '../../jobs/index.ts'
 import { compareVersions, forgetPluginState, readInstalledVersion, readSiteCodeFacts } from '../../moodle/index.ts'
 import { zipInstallsFinishedBody } from '../callbacks/callback-bodies.ts'
+import { failureCallback } from './failure-callback.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { failureSummary, pluginTargetDir, runPluginItems, type ItemPlan, type ItemResult } from './plugin-job-support.ts'
 import { requestCallback } from './send-callback.ts'
@@ -17,12 +18,11 @@ export interface InstallZipPayload {
   urls: string[]
 }
 
-const NAME = PLUGINS_INSTALL_ZIP_JOB
+/** The `plugins_install_zip` type: one job per request, Moodle-changing (exclusive site lock). */
+export const installZipJobType = declareJob<InstallZipPayload>({ name: PLUGINS_INSTALL_ZIP_JOB, moodleChanging: true, maxAttempts: 3, reports: true })
 
-/** The job row (one per request; Moodle-changing: exclusive site lock). */
-export function installZipRequest(payload: InstallZipPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: true, maxAttempts: 3 }
-}
+/** The job row of one install request. */
+export const installZipRequest = installZipJobType.request
 
 /**
  * `plugins_install_zip` (§5.7): each URL in order — download (the panel's own origin is allowed
@@ -30,18 +30,15 @@ export function installZipRequest(payload: InstallZipPayload): NewJob {
  * upgrade, rollback — then one callback (§6.7) with a result per URL.
  */
 export function installZipJob(deps: MoopanelJobDeps): JobDefinition<InstallZipPayload> {
-  return defineJob<InstallZipPayload>({
-    name: NAME,
-    moodleChanging: true,
-    maxAttempts: 3,
-    reports: true,
-    async onFailure({ job, payload, nowMs }, summary) {
-      const body = zipInstallsFinishedBody({
+  return installZipJobType.define({
+    onFailure: failureCallback(deps, 'zip_installs_finished', (payload, job, summary) => ({
+      instanceId: payload.instanceId,
+      body: zipInstallsFinishedBody({
         jobId: job.id, userId: payload.userId, username: payload.username,
         updates: payload.urls.map((link) => ({ link, status: false, component: null, version: null, error: 'Internal error.' })),
-      })
-      await requestCallback(deps, { kind: 'zip_installs_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary }, nowMs())
-    },
+      }),
+      summary,
+    })),
     async run(ctx) {
       const { payload, job } = ctx
       const panel = deps.callbackTarget().moopanelUrl

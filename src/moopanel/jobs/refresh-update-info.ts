@@ -1,9 +1,9 @@
-import { defineJob, enqueueJobs, listUnfinishedJobs, type JobDefinition, type JobLogger } from '../../jobs/index.ts'
+import { declareJob, enqueueJobs, listUnfinishedJobs, type JobDefinition, type JobLogger } from '../../jobs/index.ts'
 import { readCoreSettings, readPluginSettings, refreshUpdateInfo, type Moodle } from '../../moodle/index.ts'
 import { readStoreSetting, writeStoreSetting, type Store } from '../../store/index.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { JOB_NAMES } from './job-names.ts'
 
-const NAME = 'update_check_refresh'
 /** §5.4: helpers other than backup and restore get 10 minutes. */
 const HELPER_TIMEOUT_MS = 10 * 60_000
 /** When this service last asked for a refresh (epoch ms), so that a failing fetch is not repeated at every tick. */
@@ -15,6 +15,16 @@ export interface UpdateCheckOptions {
   intervalS: number
 }
 
+/** The `update_check_refresh` type: it only reads Moodle (and writes Moodle's own cache), under the shared site lock. */
+export const refreshUpdateInfoJobType = declareJob<Record<string, never>>({
+  name: JOB_NAMES.updateCheckRefresh,
+  moodleChanging: false,
+  sharedLock: true,
+  maxAttempts: 2,
+  timeoutMs: HELPER_TIMEOUT_MS + 60_000,
+})
+const NAME = refreshUpdateInfoJobType.name
+
 /**
  * `update_check_refresh` (internal, §5.13): Moodle's own update-checker fetch through the helper,
  * which stores `core_plugin/recentfetch` and `recentresponse` as Moodle does. A failure is logged
@@ -22,12 +32,7 @@ export interface UpdateCheckOptions {
  * next interval tries again. Never triggered by an API request; `/tasks/check` does not show it.
  */
 export function refreshUpdateInfoJob(deps: MoopanelJobDeps): JobDefinition<Record<string, never>> {
-  return defineJob<Record<string, never>>({
-    name: NAME,
-    moodleChanging: false,
-    sharedLock: true,
-    maxAttempts: 2,
-    timeoutMs: HELPER_TIMEOUT_MS + 60_000,
+  return refreshUpdateInfoJobType.define({
     async run({ signal, log }) {
       const result = await refreshUpdateInfo(deps.moodle, { phpBinary: deps.code.phpBinary, timeoutMs: HELPER_TIMEOUT_MS, signal })
       if (!result.ok) {
@@ -60,7 +65,7 @@ export async function requestUpdateRefreshIfDue(
   const requestedMs = Number((await readStoreSetting(deps.store, LAST_REQUESTED)) ?? 0)
   if (options.nowMs - Math.max(fetchedMs || 0, requestedMs || 0) < intervalMs) return null
   await writeStoreSetting(deps.store, LAST_REQUESTED, String(options.nowMs))
-  const job = { type: NAME, payload: {}, moodleChanging: false, sharedLock: true, maxAttempts: 2 }
+  const job = refreshUpdateInfoJobType.request({})
   const slot = Math.floor(options.nowMs / intervalMs)
   const { ids, replayed } = await enqueueJobs(deps.store, [job], { nowMs: options.nowMs, idempotencyKey: `${NAME}:${slot}`, windowS: options.intervalS })
   return replayed ? null : (ids[0] ?? null)

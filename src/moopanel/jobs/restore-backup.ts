@@ -1,12 +1,14 @@
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { defineJob, type JobDefinition, type JobLogger, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition, type JobLogger } from '../../jobs/index.ts'
 import { backupFolderOf, makePhpWritableDir, readMbzInfo, resolveBackupFile, restoreCourseBackup } from '../../moodle/index.ts'
 import { extractEncryptedEntry } from '../../packages/index.ts'
 import { AppError } from '../../shared/errors.ts'
 import { restoreFinishedBody } from '../callbacks/callback-bodies.ts'
 import { eraseJobSecret, openJobSecret } from './job-secrets.ts'
+import { failureCallback } from './failure-callback.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { BACKUP_RESTORE_JOB } from './job-names.ts'
 import { requestCallback } from './send-callback.ts'
 
 /** One restore (moopanel-api.md §4.18, §5.11) with the ids MooPanel sent. */
@@ -20,7 +22,6 @@ export interface RestoreBackupPayload {
   password: string
 }
 
-const NAME = 'backup_course_restore'
 /** Script failures are reported, not retried; extra attempts only re-run a job whose worker died (§5.11: start again at step 1). */
 const MAX_ATTEMPTS = 3
 /** §5.4: a backup or restore may take 4 h. */
@@ -49,10 +50,19 @@ const HELPER_REASONS: Record<string, string> = {
   timeout: 'timed out',
 }
 
-/** The job row of one restore. Restores and backups of one course run one after another (§5.4). */
-export function restoreBackupRequest(payload: RestoreBackupPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: false, sharedLock: true, serialKey: `course:${payload.courseId}`, maxAttempts: MAX_ATTEMPTS }
-}
+/** The `backup_course_restore` type: under the shared site lock; restores and backups of one course run one after another (§5.4). */
+export const restoreBackupJobType = declareJob<RestoreBackupPayload>({
+  name: BACKUP_RESTORE_JOB,
+  moodleChanging: false,
+  sharedLock: true,
+  serialKey: (payload) => `course:${payload.courseId}`,
+  maxAttempts: MAX_ATTEMPTS,
+  reports: true,
+  timeoutMs: RESTORE_TIMEOUT_MS + 600_000,
+})
+
+/** The job row of one restore. */
+export const restoreBackupRequest = restoreBackupJobType.request
 
 interface Outcome {
   status: boolean
@@ -70,18 +80,15 @@ class RestoreFailure extends Error {}
  * before that starts again at step 1 (restoring twice is safe: the content is deleted again).
  */
 export function restoreBackupJob(deps: MoopanelJobDeps): JobDefinition<RestoreBackupPayload> {
-  return defineJob<RestoreBackupPayload>({
-    name: NAME,
-    moodleChanging: false,
-    sharedLock: true,
-    maxAttempts: MAX_ATTEMPTS,
-    reports: true,
-    async onFailure({ job, payload, nowMs }) {
-      await eraseJobSecret(deps.store, payload.password).catch(() => undefined)
-      const body = restoreFinishedBody({ status: false, userId: payload.userId, backupResultId: payload.backupResultId, courseId: payload.courseId, message: 'Backup not restored.' })
-      await requestCallback(deps, { kind: 'restore_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: body.message }, nowMs())
+  const reportFailure = failureCallback<RestoreBackupPayload>(deps, 'restore_finished', (payload) => {
+    const body = restoreFinishedBody({ status: false, userId: payload.userId, backupResultId: payload.backupResultId, courseId: payload.courseId, message: 'Backup not restored.' })
+    return { instanceId: payload.instanceId, body, summary: body.message }
+  })
+  return restoreBackupJobType.define({
+    async onFailure(ctx, summary) {
+      await eraseJobSecret(deps.store, ctx.payload.password).catch(() => undefined)
+      await reportFailure(ctx, summary)
     },
-    timeoutMs: RESTORE_TIMEOUT_MS + 600_000,
     async run({ job, payload, nowMs, signal, journal, log }) {
       let outcome = journal.get<Outcome>('outcome')
       if (!outcome) {

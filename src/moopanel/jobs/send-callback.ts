@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { RetryableError, defineJob, enqueueJobs, settleJob, type JobDefinition } from '../../jobs/index.ts'
+import { RetryableError, declareJob, enqueueJobs, settleJob, type JobDefinition } from '../../jobs/index.ts'
 import { isAbandoned, nextCallbackDelayMs } from '../callbacks/callback-schedule.ts'
 import { callbackContentType, callbackUrl, type CallbackKind } from '../callbacks/callback-urls.ts'
 import { deliverCallbackAttempt } from '../callbacks/deliver-callback.ts'
 import { forgetPendingTargets } from '../pending-targets.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { JOB_NAMES } from './job-names.ts'
 
 /** One callback to deliver, and the job whose result it reports. */
 export interface CallbackPayload {
@@ -28,6 +29,14 @@ const MAX_ATTEMPTS = 200
 /** While the reporting job has not reached `reporting` yet (its worker is still recording it). */
 const NOT_YET_REPORTING_MS = 500
 
+/** The `callback.send` type: never touches Moodle, so it runs during upgrades and maintenance. */
+export const sendCallbackJobType = declareJob<CallbackPayload>({
+  name: JOB_NAMES.callbackSend,
+  moodleChanging: false,
+  touchesMoodle: false,
+  maxAttempts: MAX_ATTEMPTS,
+})
+
 /**
  * `callback.send` (moopanel-api.md §6.1): one delivery per attempt; 2xx accepted, 408/429/5xx and
  * network errors retried with back-off (Retry-After honoured), other statuses rejected; after
@@ -35,11 +44,7 @@ const NOT_YET_REPORTING_MS = 500
  * `/tasks/check` turns 1 or 3 only after the callback had its chance.
  */
 export function sendCallbackJob(deps: MoopanelJobDeps): JobDefinition<CallbackPayload> {
-  return defineJob<CallbackPayload>({
-    name: 'callback.send',
-    moodleChanging: false,
-    touchesMoodle: false,
-    maxAttempts: MAX_ATTEMPTS,
+  return sendCallbackJobType.define({
     async run({ job, payload, nowMs, signal, log }) {
       const settle = async (result: string) => {
         const undelivered = payload.failureUnlessAccepted !== undefined && result !== 'accepted'
@@ -75,7 +80,6 @@ export function sendCallbackJob(deps: MoopanelJobDeps): JobDefinition<CallbackPa
 }
 
 /** Queues the callback of a job once (a retried job does not queue a second one). */
-export async function requestCallback(deps: MoopanelJobDeps, payload: CallbackPayload, nowMs: number): Promise<void> {
-  const definition = sendCallbackJob(deps)
-  await enqueueJobs(deps.store, [definition.request(payload)], { nowMs, idempotencyKey: `callback:${payload.jobId}`, windowS: 7 * 86_400 })
+export async function requestCallback(deps: Pick<MoopanelJobDeps, 'store'>, payload: CallbackPayload, nowMs: number): Promise<void> {
+  await enqueueJobs(deps.store, [sendCallbackJobType.request(payload)], { nowMs, idempotencyKey: `callback:${payload.jobId}`, windowS: 7 * 86_400 })
 }

@@ -1,7 +1,8 @@
-import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition } from '../../jobs/index.ts'
 import { forgetPluginState, movePluginToRollback, readInstalledVersion, readSiteCodeFacts, runMoodleScript, runUpgrade } from '../../moodle/index.ts'
 import { runPostChangeCommand } from './apply-plugin-code.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
+import { JOB_NAMES } from './job-names.ts'
 
 /** The plugin to uninstall and where its code lives (relative to the Moodle root). */
 export interface UninstallPayload {
@@ -9,14 +10,14 @@ export interface UninstallPayload {
   dir: string | null
 }
 
-const NAME = 'plugin_uninstall'
 /** The script may run this long (moopanel-api.md §4.10: the request waits at most 600 s). */
 const SCRIPT_TIMEOUT_MS = 590_000
 
+/** The `plugin_uninstall` type: Moodle-changing, one attempt (the request waits for its outcome). */
+export const uninstallPluginJobType = declareJob<UninstallPayload>({ name: JOB_NAMES.pluginUninstall, moodleChanging: true, maxAttempts: 1 })
+
 /** The job row of an uninstall (internal type: `/tasks/check` answers 4 for it). */
-export function uninstallRequest(payload: UninstallPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: true, maxAttempts: 1 }
-}
+export const uninstallRequest = uninstallPluginJobType.request
 
 /**
  * `plugin_uninstall` (§4.10): Moodle's `uninstall_plugins.php --run` under the site lock; success
@@ -29,10 +30,7 @@ export function uninstallRequest(payload: UninstallPayload): NewJob {
  * admin pages do after an uninstall; its failure is logged, the uninstall stands.
  */
 export function uninstallPluginJob(deps: MoopanelJobDeps): JobDefinition<UninstallPayload> {
-  return defineJob<UninstallPayload>({
-    name: NAME,
-    moodleChanging: true,
-    maxAttempts: 1,
+  return uninstallPluginJobType.define({
     async run({ job, payload, signal, log }) {
       const script = await runMoodleScript(deps.moodle, 'uninstall_plugins', {
         phpBinary: deps.code.phpBinary,

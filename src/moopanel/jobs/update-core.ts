@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { defineJob, RetryableError, type JobContext, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, RetryableError, type JobContext, type JobDefinition } from '../../jobs/index.ts'
 import {
   assembleCoreTree, compareVersions, coreRootReplaceable, forgetPluginState, readCoreSettings, readCoreVersionFile, restoreDirectory,
   runUpgrade, setCliMaintenance, swapInDirectory,
@@ -9,6 +9,7 @@ import { downloadPackage, unzipPackage } from '../../packages/index.ts'
 import { AppError } from '../../shared/errors.ts'
 import { writeStoreSetting } from '../../store/index.ts'
 import { coreUpdateFinishedBody } from '../callbacks/callback-bodies.ts'
+import { failureCallback } from './failure-callback.ts'
 import { MANUAL_MESSAGE, RESTORED_MESSAGE, runPostChangeCommand } from './apply-plugin-code.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { CORE_UPDATE_JOB } from './job-names.ts'
@@ -41,10 +42,11 @@ class CoreFailure extends Error {}
 const SUCCESS_MESSAGE = 'Core update completed.'
 const RETRY_DELAYS_MS = [60_000, 300_000, 900_000]
 
-/** The job row (one per request; Moodle-changing). */
-export function updateCoreRequest(payload: UpdateCorePayload): NewJob {
-  return { type: CORE_UPDATE_JOB, payload, moodleChanging: true, maxAttempts: 3 }
-}
+/** The `core_update` type: one job per request, Moodle-changing (exclusive site lock). */
+export const updateCoreJobType = declareJob<UpdateCorePayload>({ name: CORE_UPDATE_JOB, moodleChanging: true, maxAttempts: 3, reports: true })
+
+/** The job row of one core update. */
+export const updateCoreRequest = updateCoreJobType.request
 
 /**
  * `core_update` (§5.8): download and verify the stored package, unpack it, assemble the new tree
@@ -54,15 +56,12 @@ export function updateCoreRequest(payload: UpdateCorePayload): NewJob {
  * then the callback (§6.5) on success and on failure.
  */
 export function updateCoreJob(deps: MoopanelJobDeps): JobDefinition<UpdateCorePayload> {
-  return defineJob<UpdateCorePayload>({
-    name: CORE_UPDATE_JOB,
-    moodleChanging: true,
-    maxAttempts: 3,
-    reports: true,
-    async onFailure({ job, payload, nowMs }) {
-      const body = coreUpdateFinishedBody({ status: false, jobId: job.id, userId: payload.userId, updateId: payload.updateId, message: 'Internal error.' })
-      await requestCallback(deps, { kind: 'core_update_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary: 'Internal error.' }, nowMs())
-    },
+  return updateCoreJobType.define({
+    onFailure: failureCallback(deps, 'core_update_finished', (payload, job) => ({
+      instanceId: payload.instanceId,
+      body: coreUpdateFinishedBody({ status: false, jobId: job.id, userId: payload.userId, updateId: payload.updateId, message: 'Internal error.' }),
+      summary: 'Internal error.',
+    })),
     async run(ctx) {
       const { payload, job } = ctx
       const jobStaging = join(deps.code.stagingDir, 'jobs', String(job.id))

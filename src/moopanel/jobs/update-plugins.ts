@@ -1,7 +1,8 @@
 import { PLUGINS_UPDATE_JOB } from './job-names.ts'
-import { defineJob, type JobDefinition, type NewJob } from '../../jobs/index.ts'
+import { declareJob, type JobDefinition } from '../../jobs/index.ts'
 import { compareVersions, forgetPluginState, getPluginInventory, readSiteCodeFacts } from '../../moodle/index.ts'
 import { pluginUpdatesFinishedBody } from '../callbacks/callback-bodies.ts'
+import { failureCallback } from './failure-callback.ts'
 import type { MoopanelJobDeps } from './job-deps.ts'
 import { failureSummary, pluginTargetDir, runPluginItems, type ItemPlan, type ItemResult } from './plugin-job-support.ts'
 import { requestCallback } from './send-callback.ts'
@@ -23,13 +24,13 @@ export interface UpdatePluginsPayload {
   updates: PluginUpdateItem[]
 }
 
-const NAME = PLUGINS_UPDATE_JOB
 export const DEPLOY_DISABLED_MESSAGE = 'Code deployment is disabled on this site.'
 
-/** The job row (one per request; Moodle-changing: exclusive site lock). */
-export function updatePluginsRequest(payload: UpdatePluginsPayload): NewJob {
-  return { type: NAME, payload, moodleChanging: true, maxAttempts: 3 }
-}
+/** The `plugins_update` type: one job per request, Moodle-changing (exclusive site lock). */
+export const updatePluginsJobType = declareJob<UpdatePluginsPayload>({ name: PLUGINS_UPDATE_JOB, moodleChanging: true, maxAttempts: 3, reports: true })
+
+/** The job row of one update request. */
+export const updatePluginsRequest = updatePluginsJobType.request
 
 /**
  * `plugins_update` (§5.6): each item in order through rules 1–12 — checks against the code and the
@@ -38,18 +39,15 @@ export function updatePluginsRequest(payload: UpdatePluginsPayload): NewJob {
  * failures or a dead worker; decided items are journalled and never repeated.
  */
 export function updatePluginsJob(deps: MoopanelJobDeps): JobDefinition<UpdatePluginsPayload> {
-  return defineJob<UpdatePluginsPayload>({
-    name: NAME,
-    moodleChanging: true,
-    maxAttempts: 3,
-    reports: true,
-    async onFailure({ job, payload, nowMs }, summary) {
-      const body = pluginUpdatesFinishedBody({
+  return updatePluginsJobType.define({
+    onFailure: failureCallback(deps, 'plugin_updates_finished', (payload, job, summary) => ({
+      instanceId: payload.instanceId,
+      body: pluginUpdatesFinishedBody({
         jobId: job.id, userId: payload.userId, username: payload.username,
         updates: payload.updates.map((u) => ({ modelId: u.modelId, status: false, component: u.component, error: 'Internal error.' })),
-      })
-      await requestCallback(deps, { kind: 'plugin_updates_finished', instanceId: payload.instanceId, body: JSON.stringify(body), jobId: job.id, outcome: 'failure', summary }, nowMs())
-    },
+      }),
+      summary,
+    })),
     async run(ctx) {
       const { payload, job } = ctx
       const results = await runPluginItems(deps, ctx, payload.updates, (item, _i, dir) => decide(deps, ctx, item, dir))
