@@ -123,12 +123,33 @@ export class JwksClient {
       headers: { accept: 'application/jwk-set+json, application/json' },
     })
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
-    const text = await response.text()
-    if (text.length > MAX_DOCUMENT_BYTES) throw new Error('document too large')
-    const doc = JSON.parse(text) as { keys?: unknown }
+    const doc = JSON.parse(await readLimited(response, MAX_DOCUMENT_BYTES)) as { keys?: unknown }
     if (!doc || !Array.isArray(doc.keys)) throw new Error('not a JWKS document')
     return doc.keys.flatMap((jwk) => usableKey(jwk))
   }
+}
+
+/**
+ * The body as text, counted in bytes as it arrives: past `limit` the read stops at once (the body
+ * is cancelled, which closes the connection) with "document too large", so an endless or huge body
+ * costs at most one chunk beyond the limit.
+ */
+async function readLimited(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > limit) {
+      await reader.cancel().catch(() => undefined)
+      throw new Error('document too large')
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks))
 }
 
 /** An RSA (≥ 2048 bits) or EC P-256 signing key; keys of other types or uses are ignored. */
