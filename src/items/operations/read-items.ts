@@ -1,5 +1,6 @@
 import { CompiledQuery, sql } from 'kysely'
 import { findCoreItem, listCoreItems, type CoreCondition, type CoreItemRow } from '../../moodle/index.ts'
+import { dbInt, dbIntOrNull } from '../../shared/db-integer.ts'
 import { Errors } from '../errors.ts'
 import type { CoreBackedItemType, ItemType, StoredItemType } from '../item-types/item-type.ts'
 import type { Item, MetadataValue } from '../public-api.ts'
@@ -50,9 +51,9 @@ export async function listItems(core: ItemsCore, caller: Caller, type: ItemType 
   if (rows.length === 0) {
     if (offset === 0) return { items: [], total: 0 }
     const counted = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${sql.table('items_items')} i WHERE ${where}`.execute(core.db.db)
-    return { items: [], total: Number(counted.rows[0]?.n ?? 0) }
+    return { items: [], total: dbInt(counted.rows[0]?.n) }
   }
-  return { items: itemsOfJoinedRows(rows), total: Number(rows[0]!.mb_total) }
+  return { items: itemsOfJoinedRows(rows), total: dbInt(rows[0]!.mb_total) }
 }
 
 function metadataKeysOf(fields: FieldSelection): 'all' | 'none' | ReadonlySet<string> {
@@ -82,10 +83,10 @@ function toCoreCondition(c: Condition): CoreCondition {
 /** A Moodle row as an item (§7.5): unmapped fields null, no version, guid or usermodified. */
 export function coreItem(type: CoreBackedItemType, row: CoreItemRow): Item {
   const f = row.fields
-  const int = (k: string) => (f[k] === null || f[k] === undefined ? null : Number(f[k]))
+  const int = (k: string) => dbIntOrNull(f[k])
   const str = (k: string) => (f[k] === null || f[k] === undefined ? null : String(f[k]))
   return {
-    id: Number(f.id),
+    id: dbInt(f.id),
     type: type.name,
     contextid: int('contextid'),
     courseid: int('courseid'),

@@ -1,4 +1,5 @@
 import { existingMoodleIds, type MoodleRefKind } from '../../moodle/index.ts'
+import { dbInt, dbIntOrNull } from '../../shared/db-integer.ts'
 import { violationError, type FieldErrors } from '../errors.ts'
 import { message, violation, type Violation } from '../messages.ts'
 import { CORE_DEFAULTS, isMetadataKey, MAX_ID } from '../item-types/core-fields.ts'
@@ -189,7 +190,7 @@ async function checkReferences(core: ItemsCore, caller: Caller, refs: Array<{ ki
         const rows = await core.db.db.selectFrom('items_items').select(['id', 'type']).where('id', 'in', [...new Set(ids)]).execute()
         for (const row of rows) {
           const t = core.registry.get(row.type)
-          if (t && t.kind === 'stored' && (await canRead(core, caller, t))) found.add(Number(row.id))
+          if (t && t.kind === 'stored' && (await canRead(core, caller, t))) found.add(dbInt(row.id))
         }
       }
     } else {
@@ -213,13 +214,13 @@ async function checkParent(core: ItemsCore, caller: Caller, type: StoredItemType
   }
   if (self === null) return
   // Walk up from the new parent: meeting the item itself means a cycle.
-  let cursor: number | null = row.parent === null ? null : Number(row.parent)
+  let cursor: number | null = dbIntOrNull(row.parent)
   for (let hops = 0; cursor !== null && hops < 10_000; hops++) {
     if (cursor === self) {
       out.push(violation('parent', 'parent_cycle'))
       return
     }
     const up = await core.db.db.selectFrom('items_items').select('parent').where('id', '=', cursor).executeTakeFirst()
-    cursor = up?.parent === null || up?.parent === undefined ? null : Number(up.parent)
+    cursor = dbIntOrNull(up?.parent)
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { dbInt } from '../../shared/db-integer.ts'
 import type { ItemsTables } from '../../store/index.ts'
 import { itemsUniqueViolation } from '../../store/index.ts'
 import { Errors, violationError, type ItemsApiError } from '../errors.ts'
@@ -66,7 +67,7 @@ export async function updateItem(
       const outcome = await core.db.db.transaction().execute(async (trx) => {
         const locked = await trx.selectFrom('items_items').select(['version']).where('id', '=', id).forUpdate().executeTakeFirst()
         if (!locked) return 'gone' as const
-        if (Number(locked.version) !== previous.version) return 'moved' as const
+        if (dbInt(locked.version) !== previous.version) return 'moved' as const
         const version = previous.version! + 1
         const now = core.nowS()
         await trx
@@ -102,7 +103,7 @@ export async function deleteItem(core: ItemsCore, caller: Caller, id: number, op
     const outcome = await core.db.db.transaction().execute(async (trx) => {
       const locked = await trx.selectFrom('items_items').select(['version']).where('id', '=', id).forUpdate().executeTakeFirst()
       if (!locked) return 'gone' as const
-      if (Number(locked.version) !== item.version) return 'moved' as const
+      if (dbInt(locked.version) !== item.version) return 'moved' as const
       const child = await trx.selectFrom('items_items').select('id').where('parent', '=', id).limit(1).executeTakeFirst()
       if (child) return 'children' as const
       await trx.deleteFrom('items_itemmeta').where('itemid', '=', id).execute()
@@ -154,10 +155,10 @@ async function insertItem(core: ItemsCore, trx: Trx, row: Record<string, unknown
   const insert = trx.insertInto('items_items').values(row as never)
   if (core.db.family === 'postgres') {
     const r = await insert.returning('id').executeTakeFirstOrThrow()
-    return Number(r.id)
+    return dbInt(r.id)
   }
   const r = await insert.executeTakeFirstOrThrow()
-  return Number(r.insertId)
+  return dbInt(r.insertId)
 }
 
 const storageFor = (type: StoredItemType, key: string, value: MetadataValue) => type.metaKeys.get(key) ?? inferStorage(value)
