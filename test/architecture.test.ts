@@ -25,10 +25,11 @@ const ALLOWED: Record<string, string[]> = {
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   items: ['moodle', 'store', 'shared', 'config'],
   http: ['moopanel', 'items', 'shared'],
-  cli: ['config', 'demo', 'jobs', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts'],
+  cli: ['config', 'demo', 'jobs', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts', 'multi-site.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'items', 'store', 'jobs', 'shared', 'housekeeping.ts'],
   'housekeeping.ts': ['jobs', 'store', 'moodle'],
   sites: ['config', 'shared'],
+  'multi-site.ts': ['config', 'jobs', 'service.ts', 'shared', 'sites'],
 }
 
 function files(dir: string): string[] {

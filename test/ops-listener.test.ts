@@ -37,6 +37,19 @@ describe('operations listener', () => {
     assert.equal((await s.service.ops.inject('/local/moopanel/server.php/users/count')).statusCode, 404)
   })
 
+  it("serves the management API's OpenAPI document without the key, the same bytes as behind the key", async () => {
+    const json = await s.service.ops.inject('/moopanel/openapi.json')
+    assert.equal(json.statusCode, 200)
+    assert.equal(json.headers['content-type'], 'application/json; charset=utf-8')
+    assert.equal(JSON.parse(json.body).openapi, '3.1.0')
+    const keyed = await s.api('/openapi.json')
+    assert.equal(keyed.status, 200)
+    assert.equal(keyed.body, json.body)
+    const yaml = await s.service.ops.inject('/moopanel/openapi.yaml')
+    assert.equal(yaml.headers['content-type'], 'application/yaml; charset=utf-8')
+    assert.equal((await s.api('/openapi.yaml')).body, yaml.body)
+  })
+
   it('reports unavailable once the Moodle database is closed', async () => {
     await s.service.moodle.close()
     const ready = await s.service.ops.inject('/readyz')

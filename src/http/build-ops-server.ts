@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { moopanelOpenApi } from '../moopanel/index.ts'
 import type { Registry } from 'prom-client'
 import { registerJobMetrics } from './ops-job-metrics.ts'
 import { answer, isJobsPath, registerJobsPages } from './ops-jobs-routes.ts'
@@ -43,6 +44,12 @@ export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstan
     const ready = await options.ready().catch(() => false)
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' })
   })
+  // The management API's OpenAPI document without the key (issue #11 point 3): the same bytes as
+  // /local/moopanel/server.php/openapi.json|yaml and `bin/moodle-bridge openapi --api moopanel`.
+  app.get('/moopanel/openapi.json', async (_request, reply) =>
+    reply.header('content-type', 'application/json; charset=utf-8').send(moopanelOpenApi().json))
+  app.get('/moopanel/openapi.yaml', async (_request, reply) =>
+    reply.header('content-type', 'application/yaml; charset=utf-8').send(moopanelOpenApi().yaml))
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', options.registry.contentType)
     return options.registry.metrics()

@@ -32,6 +32,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     requestIdHeader: false,
+    // Extension routes' path parameters may be long (find-my-way's default cuts them at 100 characters into a 404).
+    routerOptions: { maxParamLength: 16_384 },
     return503OnClosing: true,
     frameworkErrors: (_error, request, reply) => {
       const r = reply as unknown as FastifyReply

@@ -3,6 +3,7 @@ import { isWellFormedBackupLink, resolveBackupFile } from '../../moodle/index.ts
 import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
 import { idValue } from '../async/id-value.ts'
 import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
+import { BACKUP_DELETE_JOB } from '../jobs/job-names.ts'
 import { isObject } from '../json-values.ts'
 import { deleteBackupRequest, type DeleteBackupPayload } from '../jobs/delete-backup.ts'
 
@@ -80,7 +81,7 @@ async function decide(
 /** Links of unfinished delete jobs → job id. */
 async function filesBeingDeleted(ctx: EndpointContext): Promise<Map<string, number>> {
   const out = new Map<string, number>()
-  for (const job of await listUnfinishedJobs(ctx.deps.store, 'backup_course_delete')) {
+  for (const job of await listUnfinishedJobs(ctx.deps.store, BACKUP_DELETE_JOB)) {
     try {
       const link = (JSON.parse(job.payload) as { link?: unknown }).link
       if (typeof link === 'string' && !out.has(link)) out.set(link, job.id)

@@ -1,11 +1,9 @@
 import { findJob } from '../../jobs/index.ts'
 import { ok, param, type EndpointHandler } from '../context.ts'
+import { PUBLIC_JOB_NAMES } from '../jobs/job-names.ts'
 
 /** Job types visible to /tasks/check (moopanel-api.md §5.1). */
-const PUBLIC_TYPES = new Set([
-  'plugins_update', 'plugins_install_zip', 'core_update', 'admin_presets_create',
-  'backup_course', 'backup_course_restore', 'backup_course_delete',
-])
+const PUBLIC_TYPES: ReadonlySet<string> = new Set(PUBLIC_JOB_NAMES)
 
 const UNKNOWN = { status: 4, error: 'There is no log data for selected task.' }
 
