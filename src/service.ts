@@ -168,6 +168,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       registry,
       ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
       notReadyReason: warm.notReadyReason,
+      itemsDocument: () => itemsApi?.openapi.json ?? null,
       jobs: {
         list: (filter) => listJobs(opened, filter),
         read: (id) => readJob(opened, id),

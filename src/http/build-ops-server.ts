@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelOpenApi } from '../moopanel/index.ts'
 import type { Registry } from 'prom-client'
+import { registerDocsPage } from './ops-docs-page.ts'
 import { registerJobMetrics } from './ops-job-metrics.ts'
 import { answer, isJobsPath, registerJobsPages } from './ops-jobs-routes.ts'
 import type { OpsJobsSource } from './ops-jobs-source.ts'
@@ -14,6 +15,8 @@ export interface OpsOptions {
   notReadyReason?: () => string | null
   /** The store's jobs: with it, the read-only jobs pages (`/jobs`, `/jobs/ID`) and the job metrics. */
   jobs?: OpsJobsSource
+  /** The Items API's OpenAPI document (JSON), or null when the Items API is not served: for the docs page. */
+  itemsDocument?: () => string | null
 }
 
 /**
@@ -50,6 +53,7 @@ export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstan
     reply.header('content-type', 'application/json; charset=utf-8').send(moopanelOpenApi().json))
   app.get('/moopanel/openapi.yaml', async (_request, reply) =>
     reply.header('content-type', 'application/yaml; charset=utf-8').send(moopanelOpenApi().yaml))
+  registerDocsPage(app, options.itemsDocument ?? (() => null))
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', options.registry.contentType)
     return options.registry.metrics()

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify'
+import { docsAssetRoute, DOCS_PAGE_HEADERS } from '../items/index.ts'
+import { moopanelOpenApi } from '../moopanel/index.ts'
+
+/**
+ * One documentation page for both APIs on the operations listener (issue #11 point 3): Swagger UI
+ * from the local swagger-ui-dist (no CDN) with a choice between the management API's document
+ * (`/moopanel/openapi.json`) and, when the Items API is served, the Items API's
+ * (`/items/openapi.json`). No key is needed here, as for the rest of the listener (loopback by default).
+ */
+export function registerDocsPage(app: FastifyInstance, itemsDocument: () => string | null): void {
+  app.get('/items/openapi.json', async (_request, reply) => {
+    const json = itemsDocument()
+    if (json === null) return reply.status(404).send({ error: 'Not found.' })
+    return reply.header('content-type', 'application/json; charset=utf-8').send(json)
+  })
+  app.get('/docs', async (_request, reply) => {
+    reply.headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...DOCS_PAGE_HEADERS })
+    return PAGE
+  })
+  app.get('/docs/init.js', async (_request, reply) => {
+    const urls = [{ url: '/moopanel/openapi.json', name: 'Management API (MooPanel)' }]
+    if (itemsDocument() !== null) urls.push({ url: '/items/openapi.json', name: 'Items API (MIDDAG)' })
+    const body = `window.onload = function () {\n  window.ui = SwaggerUIBundle({ urls: ${JSON.stringify(urls)}, dom_id: '#swagger-ui', deepLinking: true,\n    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' })\n}\n`
+    return reply.headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).send(body)
+  })
+  app.get<{ Params: { asset: string } }>('/docs/:asset', async (request, reply) => {
+    try {
+      const asset = await docsAssetRoute(request.params.asset)
+      return reply.status(asset.status).headers(asset.headers).send(asset.body)
+    } catch {
+      return reply.status(404).send({ error: 'Not found.' })
+    }
+  })
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>moodle-bridge APIs</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="stylesheet" href="/docs/index.css">
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/swagger-ui-standalone-preset.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`
