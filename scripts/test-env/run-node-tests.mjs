@@ -16,7 +16,7 @@ export async function runNodeTests({ cwd, files, nodeArgs = [], env, tapPath, co
     '--test',
     `--test-concurrency=${concurrency}`,
     // A test that hangs fails after this long instead of holding CI until its own deadline.
-    `--test-timeout=${process.env.MB_TEST_TIMEOUT_MS || 240000}`,
+    `--test-timeout=${process.env.MB_TEST_TIMEOUT_MS || 600000}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
