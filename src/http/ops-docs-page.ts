@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { docsAssetRoute, DOCS_PAGE_HEADERS } from '../items/index.ts'
+import { docsAssetRoute, docsPageHtml, DOCS_PAGE_HEADERS } from '../items/index.ts'
 import { moopanelOpenApi } from '../moopanel/index.ts'
 
 /**
@@ -34,20 +34,4 @@ export function registerDocsPage(app: FastifyInstance, itemsDocument: () => stri
   })
 }
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>moodle-bridge APIs</title>
-<link rel="stylesheet" href="/docs/swagger-ui.css">
-<link rel="stylesheet" href="/docs/index.css">
-<link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="/docs/swagger-ui-bundle.js"></script>
-<script src="/docs/swagger-ui-standalone-preset.js"></script>
-<script src="/docs/init.js"></script>
-</body>
-</html>
-`
+const PAGE = docsPageHtml('/docs', 'moodle-bridge APIs')

@@ -10,4 +10,4 @@ export type { ItemsAuthenticator, Principal, AuthOutcome, AuthRequest } from './
 export { createItemsAuthenticator } from './auth/index.ts'
 export * from './public-api.ts'
 export { warmUpItems } from './warm-up.ts'
-export { docsAssetRoute, DOCS_PAGE_HEADERS } from './routes/openapi-routes.ts'
+export { docsAssetRoute, docsPageHtml, DOCS_PAGE_HEADERS } from './routes/openapi-routes.ts'

@@ -61,24 +61,7 @@ export const DOCS_PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 /** The interactive documentation page at M/api/docs, served from the local swagger-ui-dist (no CDN). */
 export function docsPageRoute(mountPath: string): Reply {
-  const base = `${mountPath}/api/docs`
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>moodle-bridge Items API</title>
-<link rel="stylesheet" href="${base}/swagger-ui.css">
-<link rel="stylesheet" href="${base}/index.css">
-<link rel="icon" type="image/png" href="${base}/favicon-32x32.png" sizes="32x32">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="${base}/swagger-ui-bundle.js"></script>
-<script src="${base}/swagger-ui-standalone-preset.js"></script>
-<script src="${base}/init.js"></script>
-</body>
-</html>
-`
+  const html = docsPageHtml(`${mountPath}/api/docs`, 'moodle-bridge Items API')
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...DOCS_PAGE_HEADERS }, body: html }
 }
 
@@ -94,4 +77,25 @@ export async function docsAssetRoute(asset: string, mountPath = ''): Promise<Rep
   let bytes = cache.get(asset)
   if (!bytes) cache.set(asset, (bytes = await readFile(join(swaggerDist(), asset))))
   return { status: 200, headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' }, body: bytes }
+}
+
+/** The Swagger UI page whose assets and `init.js` are served below `base` (also the ops listener's page for both APIs). */
+export function docsPageHtml(base: string, title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${title}</title>
+<link rel="stylesheet" href="${base}/swagger-ui.css">
+<link rel="stylesheet" href="${base}/index.css">
+<link rel="icon" type="image/png" href="${base}/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${base}/swagger-ui-bundle.js"></script>
+<script src="${base}/swagger-ui-standalone-preset.js"></script>
+<script src="${base}/init.js"></script>
+</body>
+</html>
+`
 }
