@@ -3,38 +3,27 @@
  * from local assets, the management API's document and the Items API's, in headless Chromium.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
+import { launchChromium, skipBrowser } from './support/chromium.ts'
 import { startFixtureService, type FixtureService } from './support/start-fixture-service.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const skipBrowser = !existsSync(CHROMIUM) && process.env['MB_SKIP_BROWSER'] === '1'
 
 describe('ops listener docs page for both APIs', () => {
   let s: FixtureService
   let ops: string
   let browser: BrowserContext | undefined
-  let profile: string | undefined
+  let chrome: Awaited<ReturnType<typeof launchChromium>> | undefined
 
   before(async () => {
     s = await startFixtureService('pgsql', { ops_listen: '127.0.0.1:0', mdg_core_api_enabled: true })
     ops = (await s.service.listenOps())!
     if (skipBrowser) return
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does), or set MB_SKIP_BROWSER=1`)
-    profile = await mkdtemp(join(tmpdir(), 'mb-chromium-'))
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    chrome = await launchChromium()
+    browser = chrome.browser
   })
   after(async () => {
-    await browser?.close()
-    if (profile) await rm(profile, { recursive: true, force: true })
+    await chrome?.close()
     await s?.close()
   })
 

@@ -6,23 +6,19 @@
  * /usr/bin/chromium through playwright-core), the metrics read over HTTP.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import mysql from 'mysql2/promise'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
+import { launchChromium, skipBrowser } from './support/chromium.ts'
 import { createJobRegistry, createWorker, defineJob, enqueueJobs, readJob, type Worker } from '../src/jobs/index.ts'
 import { startFixtureService, TEST_KEY, type FixtureService } from './support/start-fixture-service.ts'
 import { mysqlOptions } from './support/mysql-url.ts'
 import { startStandInPanel, type StandInPanel } from './support/stand-in-panel.ts'
 import { testEnv } from './support/test-env.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const noBrowser = !existsSync(CHROMIUM)
-const skipBrowser = noBrowser && process.env['MB_SKIP_BROWSER'] === '1' ? `${CHROMIUM} is missing and MB_SKIP_BROWSER=1` : false
 
 /** The error of the failing job: markup in it must be shown as text, never run. */
 const ERROR = 'disk full on /var/moodledata <script>document.title="pwned"</script> & "more"'
@@ -67,7 +63,7 @@ async function datarootOf(): Promise<string> {
 
 let panel: StandInPanel
 let browser: BrowserContext | undefined
-let profile: string | undefined
+let chrome: Awaited<ReturnType<typeof launchChromium>> | undefined
 
 before(async () => {
   panel = await startStandInPanel({ apiKey: TEST_KEY })
@@ -75,18 +71,12 @@ before(async () => {
   panel.script((r) => (r.instanceId === 8 ? { status: 503, headers: { 'retry-after': '3600' }, body: { message: 'Service Unavailable' } } : undefined))
   await mkdir(join(await datarootOf(), 'moopanel_course_backups', 'auto'), { recursive: true })
   if (skipBrowser) return
-  if (noBrowser) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium, as .ci/run does), or set MB_SKIP_BROWSER=1 to skip the browser checks`)
-  profile = await mkdtemp(join(tmpdir(), 'mb-chromium-'))
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  chrome = await launchChromium()
+  browser = chrome.browser
 })
 
 after(async () => {
-  await browser?.close()
-  if (profile) await rm(profile, { recursive: true, force: true })
+  await chrome?.close()
   await panel?.stop()
 })
 

@@ -2,7 +2,11 @@
  * What the ops listener's jobs page and job metrics read, given by the service (src/http does not
  * query the store itself: only src/jobs knows the queue tables). Shapes match src/jobs' JobDetail
  * and JobCount; no payload is ever part of them (payloads may hold callback secrets or keys).
+ * They are declared again here because src/http may not import src/jobs; src/service.ts hands
+ * src/jobs' functions in, so the compiler checks that both shapes still agree.
  */
+
+import { JOB_NAMES } from '../moopanel/index.ts'
 
 /** Job states (moopanel-api.md §5.2), as src/jobs spells them. */
 export type OpsJobState = 'queued' | 'running' | 'retry_wait' | 'reporting' | 'finished'
@@ -10,11 +14,10 @@ export type OpsJobState = 'queued' | 'running' | 'retry_wait' | 'reporting' | 'f
 export const OPS_JOB_STATES: readonly OpsJobState[] = ['queued', 'running', 'retry_wait', 'reporting', 'finished']
 
 /**
- * The stored type of MooPanel's callback deliveries (src/moopanel/jobs/send-callback.ts; job type
- * names are stored in the database and never renamed). Its result is `{"result":"accepted"}`,
- * `"rejected"` or `"abandoned"` once it settled the job it reports.
+ * The stored type of MooPanel's callback deliveries (named in src/moopanel/jobs/job-names.ts). Its
+ * result is `{"result":"accepted"}`, `"rejected"` or `"abandoned"` once it settled the job it reports.
  */
-export const CALLBACK_JOB_TYPE = 'callback.send'
+export const CALLBACK_JOB_TYPE = JOB_NAMES.callbackSend
 
 /** One job as an operator sees it. */
 export interface OpsJob {

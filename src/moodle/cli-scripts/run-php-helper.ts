@@ -142,15 +142,15 @@ function failureOf(run: HelperRun): HelperFailure | null {
   return { ok: false, error: 'no_result', message: (bang ?? `exit code ${script.exitCode ?? script.killedBy}`).slice(0, 200), exitCode: script.exitCode }
 }
 
-/** The last line of `stdout` that is a JSON object, or null. */
-function lastJsonObject(stdout: string): Record<string, unknown> | null {
+/** The last line of `stdout` that is a JSON object (and that `accept` takes), or null. */
+export function lastJsonObject(stdout: string, accept: (value: Record<string, unknown>) => boolean = () => true): Record<string, unknown> | null {
   const lines = stdout.split('\n')
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!.trim()
     if (!line.startsWith('{')) continue
     try {
       const value: unknown = JSON.parse(line)
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
+      if (value !== null && typeof value === 'object' && !Array.isArray(value) && accept(value as Record<string, unknown>)) return value as Record<string, unknown>
     } catch {
       // not the result line
     }

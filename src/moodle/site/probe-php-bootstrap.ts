@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnPhp } from '../cli-scripts/spawn-php.ts'
+import { lastJsonObject } from '../cli-scripts/run-php-helper.ts'
 import type { Moodle } from '../moodle.ts'
 
 /**
@@ -107,18 +108,7 @@ export async function probePhpBootstrap(moodle: Moodle, options: PhpProbeOptions
 
 /** The probe's report: the last stdout line that is a JSON object with `moodle_bridge_probe`. */
 function probeLine(stdout: string): Record<string, unknown> | null {
-  const lines = stdout.split('\n')
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim()
-    if (!line.startsWith('{')) continue
-    try {
-      const value: unknown = JSON.parse(line)
-      if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'moodle_bridge_probe' in value) return value as Record<string, unknown>
-    } catch {
-      // not the report
-    }
-  }
-  return null
+  return lastJsonObject(stdout, (value) => 'moodle_bridge_probe' in value)
 }
 
 /**
