@@ -118,6 +118,8 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       db: itemsKysely as unknown as Store['db'],
       family: store.family,
       prefix: config.state_prefix,
+      site: store.site,
+      forSite: () => { throw new Error('the Items pool is one site\'s') },
       close: async () => {
         if (itemsTarget.driver !== 'pglite') await itemsKysely.destroy()
       },

@@ -11,17 +11,28 @@ export type { Store } from './store.ts'
  * migrations, the registered owners' included (`registerStoreTables`). Table names carry `prefix`;
  * nothing here touches Moodle's tables.
  */
-export async function openStore(options: { dialect: Dialect; family: 'postgres' | 'mysql'; prefix: string; ownsConnection: boolean }): Promise<Store> {
+export async function openStore(options: {
+  dialect: Dialect
+  family: 'postgres' | 'mysql'
+  prefix: string
+  ownsConnection: boolean
+  /** The site of the returned view ('' single-site, the default). */
+  site?: string
+}): Promise<Store> {
   const db = new Kysely<StoreTables>({ dialect: options.dialect })
-  const store: Store = {
-    // Store tables are typed as `store_x` and live as `<prefix>x`.
-    db: db.withPlugin(tablePrefixPlugin('store_', options.prefix)),
+  // Store tables are typed as `store_x` and live as `<prefix>x`.
+  const prefixed = db.withPlugin(tablePrefixPlugin('store_', options.prefix))
+  const view = (site: string, close: () => Promise<void>): Store => ({
+    db: prefixed,
     family: options.family,
     prefix: options.prefix,
-    close: async () => {
-      if (options.ownsConnection) await db.destroy()
-    },
-  }
+    site,
+    forSite: (other) => view(other, async () => undefined),
+    close,
+  })
+  const store = view(options.site ?? '', async () => {
+    if (options.ownsConnection) await db.destroy()
+  })
   await migrateStore(store)
   return store
 }
