@@ -48,18 +48,6 @@ const imports = files(SRC).flatMap((file) =>
   })),
 )
 
-/**
- * Import cycles found when this rule was written, in code its author did not own: the module's
- * rule is a todo naming them until they are broken (issue #9 point 5). demo and moopanel were
- * committed so; moodle and items were cycles in their owners' work in progress.
- */
-const KNOWN_CYCLES: Record<string, string> = {
-  demo: 'TODO(issue #9): demo/demo-addons.ts ↔ demo/plugin-inventory.ts',
-  moopanel: 'TODO(issue #9): moopanel/route-table.ts → routes/*.ts → context.ts → async/accept-async.ts, error-mapper.ts, metrics.ts, openapi/*, route-schemas.ts, routing.ts',
-  moodle: 'TODO(issue #9): moodle/site/check-moodle.ts ↔ moodle/site/php-checks.ts',
-  items: 'TODO(issue #9): items/create-items-api.ts → http/route-table.ts → openapi/build-openapi.ts → openapi/openapi-documents.ts',
-}
-
 /** Every relative import of a source file, type-only and side-effect imports included. */
 const graphImports = files(SRC).flatMap((file) =>
   [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)(?:[^'";]*?\sfrom)?\s*'(\.[^']+)'/gm)].map((m) => ({
@@ -147,8 +135,7 @@ describe('architecture', () => {
   })
 
   for (const module of [...new Set(files(SRC).map(moduleOf))].filter((m) => !m.endsWith('.ts')).sort()) {
-    const known = KNOWN_CYCLES[module]
-    it(`has no import cycle inside src/${module}`, known ? { todo: known } : {}, () => {
+    it(`has no import cycle inside src/${module}`, () => {
       const inside = graphImports.filter(({ file, target }) => moduleOf(file) === module && moduleOf(target) === module)
       assert.deepEqual(importCycles(inside), [])
     })
@@ -172,10 +159,7 @@ describe('architecture', () => {
     assert.deepEqual(offenders, [])
   })
 
-  // TODO(issue #9 point 4): src/items imports the whole `Config` type today — auth/auth-options.ts,
-  // item-types/load-registry.ts, openapi/openapi-documents.ts, create-items-api.ts (owned by the items
-  // helpers); they should receive their own slice of the settings instead.
-  it('keeps the items API off the whole Config type (it receives its own settings)', { todo: 'src/items/{auth/auth-options,item-types/load-registry,openapi/openapi-documents,create-items-api}.ts import Config' }, () => {
+  it('keeps the items API off the whole Config type (it receives its own settings: ItemsConfig)', () => {
     const offenders = files(join(SRC, 'items')).filter((f) =>
       [...readFileSync(f, 'utf8').matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'(\.[^']+)'/gm)].some(
         (m) => moduleOf(resolve(dirname(f), m[2]!)) === 'config' && /(?:^|[\s,])(?:type\s+)?Config(?:[\s,]|$)/.test(m[1]!),

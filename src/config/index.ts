@@ -1,2 +1,2 @@
-export { loadConfig, parseConfig, describeOptions, ConfigError, type Config, type ConfigSources } from './load-config.ts'
+export { loadConfig, parseConfig, describeOptions, ConfigError, type Config, type ConfigSources, type ItemsConfig } from './load-config.ts'
 export { OPTIONS, ENV_ALIASES, envName, type OptionName } from './options.ts'

@@ -11,6 +11,12 @@ const ConfigSchema = z.object(
 /** The validated configuration: every option of `OPTIONS`, defaults applied. */
 export type Config = z.infer<typeof ConfigSchema>
 
+/**
+ * The Items API's slice of the configuration: its own options (`items_*`, `mdg_*`) and the
+ * process-wide ones it reads. The Items API receives this, never the whole `Config`.
+ */
+export type ItemsConfig = Pick<Config, Extract<keyof Config, `items_${string}` | `mdg_${string}`> | 'trusted_proxies'>
+
 /** Where option values come from, lowest precedence first: file, environment, flags. */
 export interface ConfigSources {
   file?: string

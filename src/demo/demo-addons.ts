@@ -1,4 +1,4 @@
-import type { PluginManifestEntry } from './plugin-inventory.ts'
+import type { PluginManifestEntry } from './plugin-manifest-entry.ts'
 
 /** One step of a plugin's install/upgrade history, `daysAgo` days before "now". */
 export interface HistoryStep {

@@ -1,23 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { DEMO_ADDONS, MISSING_ADDON, NOT_INSTALLED_STANDARD, type HistoryStep } from './demo-addons.ts'
+import type { PluginManifestEntry } from './plugin-manifest-entry.ts'
 
-/** One plugin on disk, as in plugin-manifest.json (fields absent from version.php are omitted). */
-export interface PluginManifestEntry {
-  component: string
-  /** Relative to dirroot, with a leading slash. */
-  dir: string
-  version: number
-  release?: string
-  requires?: number
-  maturity?: number
-  dependencies?: Readonly<Record<string, number | string>>
-  supported?: readonly [number, number]
-  incompatible?: number
-  has_settings?: boolean
-  display_name: string
-  /** The language string holding the display name; `pluginname` when omitted. */
-  display_name_key?: 'pluginname' | 'filtername' | 'dataformat'
-}
+export type { PluginManifestEntry } from './plugin-manifest-entry.ts'
 
 /** A plugin known to the demo site: on disk, installed, or both. */
 export interface DemoPlugin {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Config } from '../config/index.ts'
+import type { ItemsConfig } from '../config/index.ts'
 import { checkItemsTables, findUser, type Moodle } from '../moodle/index.ts'
 import { migrateItemsTables, type Store } from '../store/index.ts'
 import type { ItemsAuthenticator } from './auth/contract.ts'
@@ -17,7 +17,7 @@ import { itemsDbFor } from './store/items-db.ts'
 
 /** What the Items API is built from. */
 export interface ItemsApiOptions {
-  config: Config
+  config: ItemsConfig
   moodle: Moodle
   /** The state store; the items tables are created in its database under `items_table_prefix`. */
   store: Store
@@ -32,25 +32,9 @@ export interface ItemsApiOptions {
   nowMs?: () => number
 }
 
-/** HTTP settings of the API (§2.3). */
-export interface ItemsHttpOptions {
-  mountPath: string
-  maxBodyBytes: number
-  cors: CorsOptions
-}
+import type { ItemsApi } from './items-api.ts'
 
-/** The built Items API: everything the Fastify plugin needs. */
-export interface ItemsApi {
-  core: ItemsCore
-  registry: ItemTypeRegistry
-  options: ItemsHttpOptions
-  switches: ItemsSwitches
-  limiters: { ip: FixedWindowLimiter; user: FixedWindowLimiter } | null
-  trusted: AddressList
-  openapi: OpenApiDocuments
-  userOf(caller: Caller): Promise<AuthenticatedUser>
-  close(): Promise<void>
-}
+export type { ItemsApi, ItemsHttpOptions } from './items-api.ts'
 
 /**
  * Start-up of the Items API (§14.4): prefix rule, registry (types, extensions, routes), migrations

@@ -1,8 +1,7 @@
-import { ConfigError, envName, type Config } from '../../config/index.ts'
+import { ConfigError, envName, type ItemsConfig } from '../../config/index.ts'
 
 /** The configuration options the Items API's authentication reads (items-api.md §2.3). */
-export type ItemsAuthConfig = Pick<
-  Config,
+export type ItemsAuthConfig = Pick<ItemsConfig,
   | 'items_settings_cache_s'
   | 'items_moodle_config'
   | 'items_jwt_hs256_secret'

@@ -1,6 +1,6 @@
 import { MAX_ID } from '../item-types/core-fields.ts'
 import type { ExtensionRoute } from '../extensions/extension-routes.ts'
-import type { ItemsApi } from '../create-items-api.ts'
+import type { ItemsApi } from '../items-api.ts'
 import type { Caller } from '../operations/items-core.ts'
 import type { AuthenticatedUser } from '../public-api.ts'
 import { createRoute, deleteRoute, getRoute, listRoute, updateRoute, type ParsedRequest } from '../routes/item-routes.ts'

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
-import type { Config } from '../../config/index.ts'
+import type { ItemsConfig } from '../../config/index.ts'
 import type { Extension } from '../public-api.ts'
 import { extensionCapability, type Declaration, type DeclarationSource } from './declaration.ts'
 import { buildRegistry, RegistryError, type ItemTypeRegistry, type LoadedExtension } from './registry.ts'
 
 /** The configuration the registry reads. */
-export type RegistryConfig = Pick<Config, 'items_builtin_types' | 'items_types' | 'items_type_files' | 'items_extensions' | 'items_type_capabilities'>
+export type RegistryConfig = Pick<ItemsConfig, 'items_builtin_types' | 'items_types' | 'items_type_files' | 'items_extensions' | 'items_type_capabilities'>
 
 /**
  * Registers built-in, configured and extension types and routes (§14, §15.1): files and module

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { Config } from '../../config/index.ts'
+import type { ItemsConfig } from '../../config/index.ts'
 import type { ItemTypeRegistry } from '../item-types/registry.ts'
 import type { OpenApiDocuments } from '../routes/openapi-routes.ts'
 import { buildOpenApi, type OpenApiInputs } from './build-openapi.ts'
@@ -12,14 +12,14 @@ export function serviceVersion(): string {
 }
 
 /** The mount path `M` (§2.1): `items_mount_path`, else wwwroot's path + `/local/middag/index.php`. */
-export function mountPathOf(config: Pick<Config, 'items_mount_path'>, wwwroot: string | undefined): string {
+export function mountPathOf(config: Pick<ItemsConfig, 'items_mount_path'>, wwwroot: string | undefined): string {
   if (config.items_mount_path) return config.items_mount_path
   const path = wwwroot ? new URL(wwwroot).pathname.replace(/\/+$/, '') : ''
   return `${path}/local/middag/index.php`
 }
 
 /** The inputs of §16.1/§16.2 from the configuration: server URL (origin of wwwroot + M/api/v1) and cookie name. */
-export function openApiInputs(config: Pick<Config, 'items_mount_path' | 'items_moodle_config'>, wwwroot: string | undefined, serverUrl?: string): OpenApiInputs {
+export function openApiInputs(config: Pick<ItemsConfig, 'items_mount_path' | 'items_moodle_config'>, wwwroot: string | undefined, serverUrl?: string): OpenApiInputs {
   const mount = mountPathOf(config, wwwroot)
   return {
     version: serviceVersion(),
