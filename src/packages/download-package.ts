@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https'
 import type { Socket } from 'node:net'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { packageWire } from '../shared/error-catalogue.ts'
 import { AppError } from '../shared/errors.ts'
 import { checkDownloadUrl, type DownloadUrlPolicy, urlNotAllowed } from './url-policy.ts'
 
@@ -44,9 +45,9 @@ export type DownloadOptions = DownloadUrlPolicy & {
 
 export type DownloadResult = { sizeBytes: number; md5: string }
 
-export const DOWNLOAD_FAILED_MESSAGE = 'Cannot download zip file'
-export const DOWNLOAD_TOO_LARGE_MESSAGE = 'File too large.'
-export const DOWNLOAD_CHECKSUM_MESSAGE = 'Checksum mismatch.'
+export const DOWNLOAD_FAILED_MESSAGE = packageWire('MB_DOWNLOAD_FAILED').message.replace(/: <detail>\.$/, '')
+export const DOWNLOAD_TOO_LARGE_MESSAGE = packageWire('MB_DOWNLOAD_TOO_LARGE').message
+export const DOWNLOAD_CHECKSUM_MESSAGE = packageWire('MB_DOWNLOAD_CHECKSUM_MISMATCH').message
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
@@ -166,7 +167,7 @@ async function saveBody(response: IncomingMessage, options: DownloadOptions, sig
   } catch (error) {
     discard(response)
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new AppError('conflict', 'download_target_exists', `${DOWNLOAD_FAILED_MESSAGE}: target file exists.`)
+      throw new AppError('MB_DOWNLOAD_TARGET_EXISTS')
     }
     throw failed('cannot write file', error)
   }
@@ -197,7 +198,7 @@ async function saveBody(response: IncomingMessage, options: DownloadOptions, sig
     if (!response.complete) throw failed('connection closed before the end of the body')
     const md5 = hash.digest('hex')
     if (options.expectedMd5 !== undefined && options.expectedMd5.trim().toLowerCase() !== md5) {
-      throw new AppError('invalid_input', 'download_checksum_mismatch', DOWNLOAD_CHECKSUM_MESSAGE)
+      throw new AppError('MB_DOWNLOAD_CHECKSUM_MISMATCH')
     }
     return { sizeBytes, md5 }
   } catch (error) {
@@ -243,11 +244,11 @@ function translate(error: unknown, deadline: AbortSignal, external: AbortSignal 
 }
 
 function failed(detail: string, cause?: unknown): AppError {
-  return new AppError('unavailable', 'download_failed', `${DOWNLOAD_FAILED_MESSAGE}: ${detail}.`, undefined, cause === undefined ? undefined : { cause })
+  return new AppError('MB_DOWNLOAD_FAILED', { detail }, { cause })
 }
 
 function tooLarge(): AppError {
-  return new AppError('invalid_input', 'download_too_large', DOWNLOAD_TOO_LARGE_MESSAGE)
+  return new AppError('MB_DOWNLOAD_TOO_LARGE')
 }
 
 /** Drops a response we do not read, closing its connection (errors it reports then are expected). */

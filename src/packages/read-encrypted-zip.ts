@@ -82,10 +82,10 @@ function selectEntry(entries: Entry[], select: (path: string) => boolean): FileE
   for (const entry of entries) {
     const path = checkName(entry.filename)
     if (path === '__MACOSX' || path.startsWith('__MACOSX/')) continue
-    if (entry.symlink) throw new AppError('invalid_input', 'zip_symlink', `Invalid zip file: symbolic link ${JSON.stringify(path)}.`)
+    if (entry.symlink) throw new AppError('MB_ZIP_SYMLINK', { path: JSON.stringify(path) })
     if (entry.directory) continue
     const type = (entry.externalFileAttributes >>> 16) & S_IFMT
-    if (type !== 0 && type !== S_IFREG) throw new AppError('invalid_input', 'zip_special_file', `Invalid zip file: special file ${JSON.stringify(path)}.`)
+    if (type !== 0 && type !== S_IFREG) throw new AppError('MB_ZIP_SPECIAL_FILE', { path: JSON.stringify(path) })
     if (select(path)) chosen.push(entry)
   }
   if (chosen.length !== 1) throw invalid(chosen.length === 0 ? 'no matching entry' : 'several matching entries')
@@ -96,12 +96,12 @@ function translate(error: unknown): unknown {
   if (error instanceof AppError) return error
   // ERR_ENCRYPTED: an empty password for an encrypted entry, which is as wrong as any other.
   if (error instanceof Error && (error.message === ERR_INVALID_PASSWORD || error.message === ERR_ENCRYPTED)) {
-    return new AppError('invalid_input', 'zip_wrong_password', 'Wrong password.', undefined, { cause: error })
+    return new AppError('MB_ZIP_WRONG_PASSWORD', undefined, { cause: error })
   }
   if (error instanceof Error && error.name === 'AbortError') return error
   return invalid('unreadable entry', error)
 }
 
 function invalid(detail: string, cause?: unknown): AppError {
-  return new AppError('invalid_input', 'zip_invalid', `Invalid zip file: ${detail}.`, undefined, cause === undefined ? undefined : { cause })
+  return new AppError('MB_ZIP_INVALID', { detail }, { cause })
 }

@@ -65,7 +65,7 @@ export async function unzipPackage(zipFile: string, targetDir: string, options: 
       await mkdir(target, { mode: 0o755 })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new AppError('conflict', 'zip_staging_exists', 'Staging directory already exists.')
+        throw new AppError('MB_ZIP_STAGING_EXISTS')
       }
       throw error
     }
@@ -145,17 +145,17 @@ function planEntry(entry: Entry): Planned {
   const isDir = name.endsWith('/')
 
   if (entry.isEncrypted() || (entry.generalPurposeBitFlag & 0x40) !== 0) {
-    throw new AppError('invalid_input', 'zip_encrypted', `${INVALID_ZIP_MESSAGE}: encrypted entry ${quote(path)}.`)
+    throw new AppError('MB_ZIP_ENCRYPTED', { path: quote(path) })
   }
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw invalid(`unsupported compression method of ${quote(path)}`)
   }
   const type = (entry.externalFileAttributes >>> 16) & S_IFMT
   if (type === S_IFLNK) {
-    throw new AppError('invalid_input', 'zip_symlink', `${INVALID_ZIP_MESSAGE}: symbolic link ${quote(path)}.`)
+    throw new AppError('MB_ZIP_SYMLINK', { path: quote(path) })
   }
   if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
-    throw new AppError('invalid_input', 'zip_special_file', `${INVALID_ZIP_MESSAGE}: special file ${quote(path)}.`)
+    throw new AppError('MB_ZIP_SPECIAL_FILE', { path: quote(path) })
   }
   if ((type === S_IFDIR && !isDir) || (type === S_IFREG && isDir)) {
     throw invalid(`entry type does not match its name ${quote(path)}`)
@@ -170,7 +170,7 @@ function planEntry(entry: Entry): Planned {
 /** Returns the path without a trailing `/`, or throws `zip_unsafe_path`. */
 export function checkName(name: string): string {
   const unsafe = (why: string) =>
-    new AppError('invalid_input', 'zip_unsafe_path', `${INVALID_ZIP_MESSAGE}: ${why} ${quote(name)}.`)
+    new AppError('MB_ZIP_UNSAFE_PATH', { why, path: quote(name) })
   if (name === '' || name === '/') throw unsafe('empty path')
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw unsafe('control character in path')
@@ -241,7 +241,7 @@ async function extract(zip: ZipFile, planned: Planned[], target: string, options
     entryCount++
     if (item.isDir) continue
     const file = join(target, ...segments)
-    if (!file.startsWith(target + sep)) throw new AppError('invalid_input', 'zip_unsafe_path', `${INVALID_ZIP_MESSAGE}: unsafe path ${quote(item.path)}.`)
+    if (!file.startsWith(target + sep)) throw new AppError('MB_ZIP_UNSAFE_PATH', { why: 'unsafe path', path: quote(item.path) })
     await writeEntry(zip, item, file, counter, options)
   }
   return { directories: [...directories].sort(), files: [...files].sort(), entryCount, totalBytes: counter.total }
@@ -311,31 +311,25 @@ function quote(name: string): string {
 }
 
 function invalid(detail: string, cause?: unknown): AppError {
-  return new AppError('invalid_input', 'zip_invalid', `${INVALID_ZIP_MESSAGE}: ${detail}.`, undefined, cause === undefined ? undefined : { cause })
+  return new AppError('MB_ZIP_INVALID', { detail }, { cause })
 }
 
 function duplicate(path: string): AppError {
-  return new AppError('invalid_input', 'zip_duplicate_entry', `${INVALID_ZIP_MESSAGE}: duplicate entry ${quote(path)}.`)
+  return new AppError('MB_ZIP_DUPLICATE_ENTRY', { path: quote(path) })
 }
 
 function tooManyEntries(): AppError {
-  return new AppError('invalid_input', 'zip_too_many_entries', `${INVALID_ZIP_MESSAGE}: too many entries.`)
+  return new AppError('MB_ZIP_TOO_MANY_ENTRIES')
 }
 
 function tooLarge(): AppError {
-  return new AppError('invalid_input', 'zip_too_large', `${INVALID_ZIP_MESSAGE}: unpacked size too large.`)
+  return new AppError('MB_ZIP_TOO_LARGE')
 }
 
 function ratioError(): AppError {
-  return new AppError('invalid_input', 'zip_compression_ratio', `${INVALID_ZIP_MESSAGE}: compression ratio too high.`)
+  return new AppError('MB_ZIP_COMPRESSION_RATIO')
 }
 
 function sizeMismatch(path: string, cause?: unknown): AppError {
-  return new AppError(
-    'invalid_input',
-    'zip_size_mismatch',
-    `${INVALID_ZIP_MESSAGE}: size of ${quote(path)} differs from its header.`,
-    undefined,
-    cause === undefined ? undefined : { cause },
-  )
+  return new AppError('MB_ZIP_SIZE_MISMATCH', { path: quote(path) }, { cause })
 }

@@ -1,3 +1,4 @@
+import { formatMessage, packageWire } from '../shared/error-catalogue.ts'
 import { AppError } from '../shared/errors.ts'
 
 /** Where packages may be downloaded from (moopanel-api.md §5.5.1). */
@@ -10,12 +11,11 @@ export type DownloadUrlPolicy = {
   extraAllowedOrigins?: readonly string[]
 }
 
-export const DOWNLOAD_URL_NOT_ALLOWED_MESSAGE = 'Download URL not allowed.'
+export const DOWNLOAD_URL_NOT_ALLOWED_MESSAGE = formatMessage(packageWire('MB_DOWNLOAD_URL_NOT_ALLOWED').message, { detail: '' })
 
 /** The error for any URL the policy refuses; never carries the URL (it may hold credentials). */
 export function urlNotAllowed(detail?: string): AppError {
-  const message = detail ? `${DOWNLOAD_URL_NOT_ALLOWED_MESSAGE.slice(0, -1)}: ${detail}.` : DOWNLOAD_URL_NOT_ALLOWED_MESSAGE
-  return new AppError('forbidden', 'download_url_not_allowed', message)
+  return new AppError('MB_DOWNLOAD_URL_NOT_ALLOWED', { detail: detail ? `: ${detail}` : '' })
 }
 
 /**
