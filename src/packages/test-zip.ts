@@ -1,9 +1,12 @@
 /**
- * Test support: builds ZIP archives byte by byte, including malicious ones that yazl refuses to
- * write (`../x`, backslashes, NUL, symlinks, duplicate names, sizes that lie). Only tests import it.
+ * Test support, only tests import it. `buildZip` writes well-formed archives with zip.js's
+ * ZipWriter (the service's ZIP library). `buildRawZip` writes archives byte by byte, because the
+ * malicious shapes the tests need are ones a ZIP writer refuses or cannot express: `../x`,
+ * backslashes, NUL, duplicate names, sizes and CRCs that lie, raw (non-UTF-8) name bytes, any
+ * flags, mode bits and extra fields.
  */
 import { crc32, deflateRawSync } from 'node:zlib'
-import yazl from 'yazl'
+import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js'
 
 export type RawZipEntry = {
   /** Written as is (UTF-8 flag set for strings). */
@@ -19,6 +22,8 @@ export type RawZipEntry = {
   unixMode?: number
   /** General purpose flags (default 0x800 for string names). */
   flags?: number
+  /** Extra field bytes of the central directory record (default none; the local header has none). */
+  extra?: Buffer
 }
 
 const u16 = (value: number) => {
@@ -52,18 +57,21 @@ export function buildRawZip(entries: readonly RawZipEntry[]): Buffer {
     const flags = entry.flags ?? (typeof entry.name === 'string' ? 0x800 : 0)
     const isDir = name.length > 0 && name[name.length - 1] === 0x2f
     const mode = entry.unixMode ?? (isDir ? 0o040755 : 0o100644)
-    const common = Buffer.concat([u16(20), u16(flags), u16(method), u16(0), u16(0x21), u32(crc), u32(body.length), u32(size), u16(name.length), u16(0)])
-    const local = Buffer.concat([u32(0x04034b50), common, name, body])
+    const extra = entry.extra ?? Buffer.alloc(0)
+    const common = Buffer.concat([u16(20), u16(flags), u16(method), u16(0), u16(0x21), u32(crc), u32(body.length), u32(size), u16(name.length)])
+    const local = Buffer.concat([u32(0x04034b50), common, u16(0), name, body])
     const central = Buffer.concat([
       u32(0x02014b50),
       u16((3 << 8) | 20), // made by Unix
       common,
+      u16(extra.length),
       u16(0), // comment length
       u16(0), // disk
       u16(0), // internal attributes
       u32(mode * 0x10000),
       u32(offset),
       name,
+      extra,
     ])
     locals.push(local)
     centrals.push(central)
@@ -84,18 +92,12 @@ export function buildRawZip(entries: readonly RawZipEntry[]): Buffer {
   return Buffer.concat([...locals, directory, ...tail])
 }
 
-/** A well-formed ZIP built with yazl: path → content (a path ending in `/` is a directory). */
-export function buildZip(files: Record<string, string | Buffer>): Promise<Buffer> {
-  const zip = new yazl.ZipFile()
+/** A well-formed ZIP built with zip.js: path → content (a path ending in `/` is a directory). */
+export async function buildZip(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const zip = new ZipWriter(new Uint8ArrayWriter(), { useWebWorkers: false })
   for (const [path, content] of Object.entries(files)) {
-    if (path.endsWith('/')) zip.addEmptyDirectory(path)
-    else zip.addBuffer(typeof content === 'string' ? Buffer.from(content) : content, path)
+    if (path.endsWith('/')) await zip.add(path, undefined, { directory: true })
+    else await zip.add(path, new Uint8ArrayReader(typeof content === 'string' ? Buffer.from(content) : content))
   }
-  zip.end()
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk))
-    zip.outputStream.on('error', reject)
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)))
-  })
+  return Buffer.from(await zip.close())
 }
