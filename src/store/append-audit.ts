@@ -18,11 +18,12 @@ export interface AuditRecord {
   payload: unknown
 }
 
-/** Appends an audit record; the table is append-only. */
+/** Appends an audit record of the view's site; the table is append-only. */
 export async function appendAudit(store: Store, r: AuditRecord): Promise<void> {
   await store.db
     .insertInto('store_audit')
     .values({
+      site: store.site,
       created_at: Math.floor(r.at.getTime() / 1000),
       request_id: r.requestId.slice(0, 128),
       source_ip: r.sourceIp.slice(0, 64),
@@ -53,9 +54,9 @@ export function redact(value: unknown, depth = 0): unknown {
   return value
 }
 
-/** Deletes audit records older than the retention (`audit_retention_days`); returns how many. */
+/** Deletes the view's site's audit records older than the retention (`audit_retention_days`); returns how many. */
 export async function purgeAudit(store: Store, options: { retentionDays: number; nowMs: number }): Promise<number> {
   const before = Math.floor(options.nowMs / 1000) - options.retentionDays * 86_400
-  const result = await store.db.deleteFrom('store_audit').where('created_at', '<', before).executeTakeFirst()
+  const result = await store.db.deleteFrom('store_audit').where('site', '=', store.site).where('created_at', '<', before).executeTakeFirst()
   return Number(result.numDeletedRows)
 }

@@ -8,3 +8,5 @@ export { appendAudit, purgeAudit, redact, type AuditRecord } from './append-audi
 export { readLastAutoBackups, recordAutoBackup } from './course-backup-records.ts'
 export { migrateItemsTables } from './items-migrations.ts'
 export { itemsUniqueViolation, isConnectionFailure, type ItemsTables } from './items-tables.ts'
+export { countAuthFailure, lockAuthAddress, clearAuthFailures, readLockoutsOfAllSites, purgeAuthFailures, type StoredLockout } from './auth-failures.ts'
+export { addRateCounts, readRateCounts, purgeRateCounts, type RateCountDelta, type RateCountTotal } from './rate-counts.ts'

@@ -1,31 +1,43 @@
 import { sql } from 'kysely'
+import { migrateLimitTables } from './migrate-limit-tables.ts'
+import { migrateStoreSites } from './migrate-store-sites.ts'
 import { storeDdl } from './store-ddl.ts'
 import { registeredStoreTables } from './store-migrations.ts'
 import type { Store } from './store.ts'
 
 /**
  * Creates the store's tables when missing: its settings, then the tables of the registered owners
- * (the job queue's, `src/jobs`), then the backup records and the audit log. Each step is
- * idempotent (`IF NOT EXISTS`, insert-if-absent), so concurrent start-ups of several processes are
- * harmless. `store_audit.created_at` keeps Unix seconds.
+ * (the job queue's, `src/jobs`), then the backup records and the audit log, then upgrades tables of
+ * earlier builds to carry a site (migrate-store-sites.ts) and creates the lock-out and rate-limit
+ * counters shared by instances (migrate-limit-tables.ts). Each step is idempotent (`IF NOT EXISTS`,
+ * insert-if-absent, checked upgrades), so concurrent start-ups of several processes are harmless.
+ * `store_audit.created_at` keeps Unix seconds.
  */
 export async function migrateStore(store: Store): Promise<void> {
-  const { table: t, pg, text, tail } = storeDdl(store)
+  const { table: t, pg, text, tail, inlineIndexes } = storeDdl(store)
   const id = pg ? sql`BIGSERIAL PRIMARY KEY` : sql`BIGINT AUTO_INCREMENT PRIMARY KEY`
+  const site = sql`site VARCHAR(63) NOT NULL DEFAULT ''`
 
   await sql`CREATE TABLE IF NOT EXISTS ${t('settings')} (
-    name VARCHAR(100) NOT NULL PRIMARY KEY,
-    value ${text} NOT NULL) ${tail}`.execute(store.db)
+    ${site},
+    name VARCHAR(100) NOT NULL,
+    value ${text} NOT NULL,
+    PRIMARY KEY (site, name)) ${tail}`.execute(store.db)
 
   for (const owner of registeredStoreTables()) await owner.migrate(store)
 
   // Per course, the start of its last successful automatic backup (moopanel-api.md §5.10).
   await sql`CREATE TABLE IF NOT EXISTS ${t('course_backups')} (
-    course_id BIGINT NOT NULL PRIMARY KEY,
-    last_auto_backup_at BIGINT NOT NULL) ${tail}`.execute(store.db)
+    ${site},
+    course_id BIGINT NOT NULL,
+    last_auto_backup_at BIGINT NOT NULL,
+    PRIMARY KEY (site, course_id)) ${tail}`.execute(store.db)
 
+  // Its index is created by migrateStoreSites on PostgreSQL (and on MySQL tables of earlier builds).
+  const auditIndexes = [{ name: 'audit_site_time_ix', columns: ['site', 'created_at'] }]
   await sql`CREATE TABLE IF NOT EXISTS ${t('audit')} (
     id ${id},
+    ${site},
     created_at BIGINT NOT NULL,
     request_id VARCHAR(128) NOT NULL,
     source_ip VARCHAR(64) NOT NULL,
@@ -37,5 +49,9 @@ export async function migrateStore(store: Store): Promise<void> {
     duration_ms INTEGER NOT NULL,
     job_ids VARCHAR(255) NOT NULL,
     replay SMALLINT NOT NULL,
-    payload ${text}) ${tail}`.execute(store.db)
+    payload ${text}
+    ${inlineIndexes(auditIndexes)}) ${tail}`.execute(store.db)
+
+  await migrateStoreSites(store, { auditIndex: auditIndexes[0]! })
+  await migrateLimitTables(store)
 }

@@ -18,7 +18,19 @@ export interface StoreDdl {
   createIndex(name: string, table: string, columns: string[]): Promise<void>
   /** `ALTER TABLE … ADD COLUMN` unless the column exists (MySQL 8 has no `ADD COLUMN IF NOT EXISTS`). */
   addColumnIfMissing(table: string, column: string, type: RawBuilder<unknown>): Promise<void>
+  /** Creates the index on an existing table unless it exists (a lost race with another process is ignored). */
+  addIndexIfMissing(name: string, table: string, columns: string[]): Promise<void>
+  /**
+   * Makes `columns` (in that order) the table's primary key, replacing the one it has, in one
+   * `ALTER TABLE`; nothing when it already is. Re-running it (two processes upgrading at once) is harmless.
+   */
+  ensurePrimaryKey(table: string, columns: string[]): Promise<void>
 }
+
+/** MySQL/MariaDB errors of a lost upgrade race: the column or index another process just added. */
+const ER_DUP_FIELDNAME = 1060
+const ER_DUP_KEYNAME = 1061
+const errnoOf = (error: unknown) => (error as { errno?: unknown }).errno
 
 /** The DDL helpers of `store`, under its prefix. */
 export function storeDdl(store: Store): StoreDdl {
@@ -45,7 +57,50 @@ export function storeDdl(store: Store): StoreDdl {
       }
       const found = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.columns
         WHERE table_schema = DATABASE() AND table_name = ${name} AND column_name = ${column}`.execute(store.db)
-      if (Number(found.rows[0]?.n ?? 0) === 0) await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN ${sql.ref(column)} ${type}`.execute(store.db)
+      if (Number(found.rows[0]?.n ?? 0) > 0) return
+      try {
+        await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN ${sql.ref(column)} ${type}`.execute(store.db)
+      } catch (error) {
+        if (errnoOf(error) !== ER_DUP_FIELDNAME) throw error
+      }
+    },
+    async addIndexIfMissing(name, tableName, names) {
+      if (pg) {
+        await sql`CREATE INDEX IF NOT EXISTS ${id(name)} ON ${table(tableName)} (${columns(names)})`.execute(store.db)
+        return
+      }
+      const found = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM information_schema.statistics
+        WHERE table_schema = DATABASE() AND table_name = ${`${p}${tableName}`} AND index_name = ${`${p}${name}`}`.execute(store.db)
+      if (Number(found.rows[0]?.n ?? 0) > 0) return
+      try {
+        await sql`CREATE INDEX ${id(name)} ON ${table(tableName)} (${columns(names)})`.execute(store.db)
+      } catch (error) {
+        if (errnoOf(error) !== ER_DUP_KEYNAME) throw error
+      }
+    },
+    async ensurePrimaryKey(tableName, names) {
+      const name = `${p}${tableName}`
+      if (pg) {
+        const found = await sql<{ conname: string; col: string }>`SELECT c.conname, a.attname AS col FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+          WHERE c.conrelid = to_regclass(quote_ident(${name})) AND c.contype = 'p'
+          ORDER BY array_position(c.conkey, a.attnum)`.execute(store.db)
+        if (sameColumns(found.rows.map((r) => r.col), names)) return
+        const constraint = sql.id(found.rows[0]?.conname ?? `${name}_pkey`)
+        const drop = found.rows.length > 0 ? sql`DROP CONSTRAINT ${constraint}, ` : sql``
+        await sql`ALTER TABLE ${sql.table(name)} ${drop}ADD CONSTRAINT ${constraint} PRIMARY KEY (${columns(names)})`.execute(store.db)
+        return
+      }
+      const found = await sql<{ col: string }>`SELECT column_name AS col FROM information_schema.key_column_usage
+        WHERE table_schema = DATABASE() AND table_name = ${name} AND constraint_name = 'PRIMARY'
+        ORDER BY ordinal_position`.execute(store.db)
+      if (sameColumns(found.rows.map((r) => r.col), names)) return
+      const drop = found.rows.length > 0 ? sql`DROP PRIMARY KEY, ` : sql``
+      await sql`ALTER TABLE ${sql.table(name)} ${drop}ADD PRIMARY KEY (${columns(names)})`.execute(store.db)
     },
   }
+}
+
+function sameColumns(found: string[], wanted: string[]): boolean {
+  return found.length === wanted.length && found.every((c, i) => c.toLowerCase() === wanted[i]!.toLowerCase())
 }

@@ -62,14 +62,19 @@ export function isJobSecretToken(value: unknown): value is string {
 }
 
 /**
- * Deletes keys created before `olderThanMs` (for tokens that never reached a job, or whose job
+ * Deletes the view's site's keys created before `olderThanMs` (for tokens that never reached a job, or whose job
  * was purged unfinished); returns how many. Call it with a cutoff older than any unfinished job.
  */
 export async function purgeJobSecrets(store: Store, olderThanMs: number): Promise<number> {
-  const rows = await store.db.selectFrom('store_settings').select(['name', 'value']).where('name', 'like', `${SETTING}%`).execute()
+  const rows = await store.db
+    .selectFrom('store_settings')
+    .select(['name', 'value'])
+    .where('site', '=', store.site)
+    .where('name', 'like', `${SETTING}%`)
+    .execute()
   const stale = rows.filter((r) => Number(r.value.slice(0, r.value.indexOf(':'))) < olderThanMs).map((r) => r.name)
   if (stale.length === 0) return 0
-  const result = await store.db.deleteFrom('store_settings').where('name', 'in', stale).executeTakeFirst()
+  const result = await store.db.deleteFrom('store_settings').where('site', '=', store.site).where('name', 'in', stale).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 
