@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
@@ -10,7 +10,7 @@ import {
   createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
 import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, warmUpMoopanel, type MoopanelDeps } from './moopanel/index.ts'
-import { countJobResults, countJobs, createWorker, findJob, listJobs, readJob } from './jobs/index.ts'
+import { countJobResults, countJobs, createWorker, findJob, listJobs, readJob, type JobRegistry } from './jobs/index.ts'
 import { callbackJobsOf } from './moopanel/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
 import { createItemsApi, createItemsAuthenticator, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
@@ -33,6 +33,8 @@ export interface Service {
   moodle: Moodle
   store: Store
   keys: KeyState
+  /** The site's job types and their Moodle gate, for a worker the process runs (many sites). */
+  jobs: { registry: JobRegistry; gate: () => Promise<{ hold: boolean; except?: string[] }> }
   /** Settles once the warm-up (what first requests would build) is done; `/readyz` answers 503 until then. */
   warmedUp: Promise<void>
   close(): Promise<void>
@@ -49,6 +51,12 @@ export interface ServiceSetup {
   items?: { authenticator?: (moodle: Moodle) => ItemsAuthenticator; extensions?: Extension[]; baseDir?: string }
   /** Awaited by each warm-up attempt before it starts; a rejection fails that attempt (tests). */
   warmUpGate?: () => Promise<void>
+  /**
+   * One site of many (src/multi-site.ts): the process owns the shared store (this is the site's view
+   * of it, not closed with the site), the job worker and the operations listener; the
+   * site gets its logger (a child with its `site` field) and its metrics registry (labelled).
+   */
+  shared?: { store: Store; registry: Registry; log: FastifyBaseLogger }
 }
 
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
@@ -73,20 +81,27 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
   setPhpRunAs(moodle, phpRunAsOf(config.php_run_as))
   let store: Store | undefined
   try {
-    const stateTarget = config.state_url ? await resolveDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
-    store = await openStore({
-      dialect: createDialect(stateTarget),
-      family: stateTarget.driver === 'mysql' ? 'mysql' : 'postgres',
-      prefix: config.state_prefix,
-      // A PGlite store of its own (pglite: URL) is closed with the store; the demo's is shared with Moodle.
-      ownsConnection: stateTarget.driver !== 'pglite' || config.state_url !== undefined,
-    })
+    const shared = setup.shared
+    // Many sites: the service's tables are in the process's shared store; the Items tables stay in
+    // the site's own Moodle database (their queries join nothing across sites, and stay beside Moodle's).
+    const stateTarget = shared
+      ? currentDatabaseTarget(moodle)
+      : config.state_url ? await resolveDatabaseUrl(config.state_url) : storeTargetFor(currentDatabaseTarget(moodle))
+    store = shared
+      ? shared.store
+      : await openStore({
+          dialect: createDialect(stateTarget),
+          family: stateTarget.driver === 'mysql' ? 'mysql' : 'postgres',
+          prefix: config.state_prefix,
+          // A PGlite store of its own (pglite: URL) is closed with the store; the demo's is shared with Moodle.
+          ownsConnection: stateTarget.driver !== 'pglite' || config.state_url !== undefined,
+        })
     const nowMs = setup.nowMs ?? Date.now
     let closing: Promise<void> | undefined
     const keys = new KeyState(store, nowMs)
     await keys.applyConfig({ apiKey: config.api_key, apiEnabled: config.api_enabled })
-    const registry = new Registry()
-    collectDefaultMetrics({ register: registry, prefix: 'moodle_bridge_process_' })
+    const registry = shared?.registry ?? new Registry()
+    if (!shared) collectDefaultMetrics({ register: registry, prefix: 'moodle_bridge_process_' })
     const deps: MoopanelDeps = {
       moodle,
       store,
@@ -116,7 +131,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     const itemsKysely = new Kysely<never>({ dialect: createDialect(itemsTarget, { preparedStatements: true }) })
     const itemsStore: Store = {
       db: itemsKysely as unknown as Store['db'],
-      family: store.family,
+      family: itemsTarget.driver === 'mysql' ? 'mysql' : 'postgres',
       prefix: config.state_prefix,
       site: store.site,
       forSite: () => { throw new Error('the Items pool is one site\'s') },
@@ -129,6 +144,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       moopanel: deps,
       logLevel: config.log_level,
       logFormat: config.log_format,
+      logger: shared?.log,
       items: async (log) => {
         let api: ItemsApi
         try {
@@ -136,7 +152,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           api = await createItemsApi({
             config, moodle, store: itemsStore, authenticator, log,
             extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
-            sharesMoodleDatabase: !config.state_url, nowMs,
+            sharesMoodleDatabase: shared !== undefined || !config.state_url, nowMs,
           })
         } catch (error) {
           // A refused start (e.g. a missing Moodle table) must not leave the Items pool open.
@@ -149,6 +165,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     })
     if (recovered) app.log.warn({ recovered }, 'interrupted core update swap found at start-up')
     const opened = store
+    // Per site also with many sites: its rows of the shared store, its code staging area.
     const stopHousekeeping = startHousekeeping(opened, {
       jobRetentionDays: config.job_retention_days,
       auditRetentionDays: config.audit_retention_days,
@@ -180,9 +197,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         resultCounts: (type) => countJobResults(opened, type),
       },
     })
-    const worker = createWorker({
-      store: opened,
-      registry: moopanelJobRegistry({
+    const jobRegistry = moopanelJobRegistry({
         moodle,
         store: opened,
         callbackTarget: () => ({ apiKey: config.api_key ?? null, moopanelUrl: config.moopanel_url ?? null }),
@@ -204,16 +219,23 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           corePreservePaths: config.core_update_preserve_paths,
         },
         presets: { includeSensitive: config.presets_include_sensitive, timezone: config.timezone ?? null },
-      }),
-      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      concurrency: config.job_concurrency,
-      leaseMs: config.job_lease_s * 1000,
-      pollMs: 200,
-      gate: moodleGate(moodle, opened, nowMs),
-      nowMs,
-      log: app.log,
-    })
-    if (config.job_workers === 'in-process' || setup.workerOnly) worker.start()
+      })
+    const gate = moodleGate(moodle, opened, nowMs)
+    // Many sites: the process's one worker runs this site's jobs (src/multi-site.ts).
+    const worker = shared
+      ? null
+      : createWorker({
+          store: opened,
+          registry: jobRegistry,
+          owner: workerOwner(),
+          concurrency: config.job_concurrency,
+          leaseMs: config.job_lease_s * 1000,
+          pollMs: 200,
+          gate,
+          nowMs,
+          log: app.log,
+        })
+    if (worker && (config.job_workers === 'in-process' || setup.workerOnly)) worker.start()
     const stopUpdateRefresh = startUpdateRefresh(
       { moodle, store: opened },
       { mode: config.update_check, intervalS: config.update_check_interval_s, nowMs, log: app.log },
@@ -235,6 +257,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       moodle,
       store: opened,
       keys,
+      jobs: { registry: jobRegistry, gate },
       warmedUp: warm.done,
       // Idempotent: a second signal or a second caller waits for the same shutdown.
       close: () =>
@@ -243,17 +266,22 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           stopHousekeeping()
           stopUpdateRefresh()
           await app.close()
-          await worker.stop({ timeoutMs: 10_000 })
+          await worker?.stop({ timeoutMs: 10_000 })
           await ops.close()
-          await opened.close()
+          if (!shared) await opened.close()
           await moodle.close()
         })()),
     }
   } catch (error) {
-    await store?.close().catch(() => undefined)
+    if (!setup.shared) await store?.close().catch(() => undefined)
     await moodle.close().catch(() => undefined)
     throw error
   }
+}
+
+/** A worker's `lease_owner`: unique per worker (host, process, random). */
+export function workerOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
 }
 
 /** The store shares Moodle's database by default, through a small pool of its own. */

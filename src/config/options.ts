@@ -140,6 +140,14 @@ export const OPTIONS = {
     schema: int(0).default(600),
     doc: 'With sites: close a site unused this long and without unfinished jobs (0 = never)',
   },
+  sites_max_open: {
+    schema: int(0).default(100),
+    doc: 'With sites: sites open at once at most (0 = no cap); the least recently used idle one is closed first. Bounds open database connections',
+  },
+  sites_job_concurrency: {
+    schema: int(1).default(1),
+    doc: 'With sites: jobs running at once per site, across every worker of the store (job_concurrency caps each process)',
+  },
   ops_listen: {
     schema: z.string().regex(/^((\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}|off)$/).default('127.0.0.1:9464'),
     doc: 'Listener for /healthz, /readyz and /metrics (host:port, port 0 = any free port, or off)',

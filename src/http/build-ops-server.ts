@@ -9,6 +9,8 @@ import type { OpsJobsSource } from './ops-jobs-source.ts'
 /** What the operations listener needs. */
 export interface OpsOptions {
   registry: Registry
+  /** The `/metrics` text when it is more than `registry`'s (many sites: every site's registry merged). */
+  metrics?: () => Promise<string>
   /** True when the Moodle database and the service's store both answer. */
   ready: () => Promise<boolean>
   /** Why the service is not ready before its databases are even asked (warm-up unfinished or failing); null when it is. */
@@ -56,7 +58,7 @@ export async function buildOpsServer(options: OpsOptions): Promise<FastifyInstan
   registerDocsPage(app, options.itemsDocument ?? (() => null))
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', options.registry.contentType)
-    return options.registry.metrics()
+    return options.metrics ? options.metrics() : options.registry.metrics()
   })
   if (options.jobs) {
     registerJobsPages(app, options.jobs)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import { moopanelPlugin, type MoopanelDeps } from '../moopanel/index.ts'
 import { itemsPlugin, type ItemsApi } from '../items/index.ts'
 import { loggerOptions, type LogFormat } from './logger-options.ts'
@@ -14,6 +14,8 @@ export interface ServerOptions {
   logLevel?: string
   /** JSON lines, readable lines, or readable only on a terminal (default). */
   logFormat?: LogFormat
+  /** A logger to use instead of one of its own (a site's child of the process logger, many sites). */
+  logger?: FastifyBaseLogger
   /** The Items API (items-api.md), built with the server's logger; closed with the server. */
   items?: (log: FastifyInstance['log']) => Promise<ItemsApi>
 }
@@ -26,7 +28,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   /** The Items API's mount path once it is built: its malformed requests get its error envelope. */
   let itemsMount: string | null = null
   const app = Fastify({
-    logger: loggerOptions(options.logLevel ?? 'info', options.logFormat),
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel ?? 'info', options.logFormat) }),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()

@@ -1,3 +1,4 @@
 /** The HTTP server that serves the APIs. */
 export { buildServer, type ServerOptions } from './build-server.ts'
 export { buildOpsServer, type OpsOptions } from './build-ops-server.ts'
+export { loggerOptions, type LogFormat } from './logger-options.ts'

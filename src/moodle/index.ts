@@ -2,7 +2,7 @@
 export { pingMoodle } from './site/ping-moodle.ts'
 export { openMoodle, MoodleSetupError, type Moodle, type MoodleOverrides, type OpenMoodleOptions } from './moodle.ts'
 export { detectInstallLayout, installRootOf, type InstallLayout, type InstallPaths } from './install-layout.ts'
-export { createDialect, type DatabaseTarget, type DialectOptions, type SqlFamily } from './db/open-database.ts'
+export { createDialect, pgClientConfig, type DatabaseTarget, type DialectOptions, type SqlFamily } from './db/open-database.ts'
 export { getSiteIdentity, type SiteIdentity } from './site/site-identity.ts'
 export { readCoreSettings, readPluginSettings } from './site/read-settings.ts'
 export { listUsers, countUsers, type RawUserRow, type UserListQuery, type UserListing } from './users/list-users.ts'

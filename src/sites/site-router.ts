@@ -12,16 +12,23 @@ export interface SiteApp {
   busy?(): Promise<boolean>
 }
 
-export interface SiteRouterOptions {
+export interface SiteRouterOptions<A extends SiteApp = SiteApp> {
   readonly plan: SitesPlan
   /** Opens a site (lazily, on its first request); a rejection marks the site broken for a while. */
-  readonly open: (site: SiteEntry) => Promise<SiteApp>
+  readonly open: (site: SiteEntry) => Promise<A>
   /** Whether `X-Forwarded-Host` may be used for this peer address. */
   readonly trustedProxy: (remoteAddress: string) => boolean
   /** The error body for a path (each API has its own shape). */
   readonly renderError: (path: string, status: 404 | 503, retryAfterS?: number) => { contentType: string; body: string }
   /** A site unused this long, with no request in flight, is closed (its pools with it); 0: never. */
   readonly idleCloseMs?: number
+  /**
+   * At most this many sites open at once (0: no cap): opening one more first closes the least
+   * recently used open site with nothing in flight and no work of its own; when every open site is
+   * busy, the new one opens anyway (a request is never refused for the cap) and the count is back
+   * under the cap once one becomes idle. Bounds the open database pools, hence connections.
+   */
+  readonly maxOpen?: number
   /** First wait after a failed open; doubles up to `maxBackoffMs`. */
   readonly backoffMs?: number
   readonly maxBackoffMs?: number
@@ -32,7 +39,7 @@ export interface SiteRouterOptions {
 export type SiteEvent =
   | { type: 'opened'; site: string; ms: number }
   | { type: 'open_failed'; site: string; error: string; retryInMs: number }
-  | { type: 'closed'; site: string; reason: 'idle' | 'removed' | 'changed' | 'shutdown' }
+  | { type: 'closed'; site: string; reason: 'idle' | 'removed' | 'changed' | 'shutdown' | 'cap' }
 
 /** What operators see per site (`sites list`). */
 export interface SiteStatus {
@@ -43,10 +50,10 @@ export interface SiteStatus {
   readonly inFlight: number
 }
 
-interface Slot {
+interface Slot<A extends SiteApp> {
   site: SiteEntry
-  app: SiteApp | null
-  opening: Promise<SiteApp> | null
+  app: A | null
+  opening: Promise<A> | null
   failures: number
   retryAt: number
   lastError: string | null
@@ -64,14 +71,14 @@ interface Slot {
  * other site keeps serving. A new plan takes effect without dropping a request: requests in
  * flight finish on the app they started on, which is closed once they are done.
  */
-export class SiteRouter {
+export class SiteRouter<A extends SiteApp = SiteApp> {
   private resolver: SiteResolver
-  private readonly slots = new Map<string, Slot>()
+  private readonly slots = new Map<string, Slot<A>>()
   private readonly now: () => number
   private readonly sweep: NodeJS.Timeout | undefined
   private closing = false
 
-  constructor(private readonly options: SiteRouterOptions) {
+  constructor(private readonly options: SiteRouterOptions<A>) {
     this.now = options.nowMs ?? Date.now
     this.resolver = new SiteResolver(options.plan)
     for (const site of options.plan.sites) this.slots.set(site.id, this.newSlot(site))
@@ -129,6 +136,27 @@ export class SiteRouter {
     await Promise.all(retiring)
   }
 
+  /**
+   * Runs `work` with the site open (opening it when closed), counted as in flight meanwhile so it is
+   * not closed for idleness or the cap under it. Rejects when the site is unknown, retired or cannot
+   * be opened (its back-off applies as for requests).
+   */
+  async use<T>(id: string, work: (app: A) => Promise<T>): Promise<T> {
+    const slot = this.slots.get(id)
+    if (!slot || this.closing) throw new Error(`site ${id} is not in the sites file`)
+    slot.inFlight++
+    try {
+      if (!slot.app && !slot.opening && this.now() < slot.retryAt) throw new Error(`site ${id} is unavailable: ${slot.lastError ?? 'opening failed'}`)
+      const app = slot.app ?? (await this.openSlot(slot))
+      slot.lastUsed = this.now()
+      return await work(app)
+    } finally {
+      slot.inFlight--
+      slot.lastUsed = this.now()
+      if (slot.inFlight === 0) for (const resolve of slot.drained.splice(0)) resolve()
+    }
+  }
+
   status(): SiteStatus[] {
     return [...this.slots.values()].map((s) => ({
       id: s.site.id,
@@ -146,12 +174,13 @@ export class SiteRouter {
     await Promise.all([...this.slots.keys()].map((id) => this.retire(id, 'shutdown')))
   }
 
-  private newSlot(site: SiteEntry): Slot {
+  private newSlot(site: SiteEntry): Slot<A> {
     return { site, app: null, opening: null, failures: 0, retryAt: 0, lastError: null, inFlight: 0, lastUsed: this.now(), retired: false, drained: [] }
   }
 
-  private openSlot(slot: Slot): Promise<SiteApp> {
+  private openSlot(slot: Slot<A>): Promise<A> {
     if (slot.opening) return slot.opening
+    this.makeRoom()
     const started = this.now()
     slot.opening = this.options.open(slot.site).then(
       (app) => {
@@ -178,7 +207,7 @@ export class SiteRouter {
     return slot.opening
   }
 
-  private serve(slot: Slot, app: SiteApp, req: IncomingMessage, res: ServerResponse): void {
+  private serve(slot: Slot<A>, app: A, req: IncomingMessage, res: ServerResponse): void {
     slot.inFlight++
     let done = false
     const finish = () => {
@@ -201,10 +230,10 @@ export class SiteRouter {
   }
 
   /** Takes a slot out of routing; its app closes once no request of it is in flight. */
-  private async retire(id: string, reason: 'idle' | 'removed' | 'changed' | 'shutdown'): Promise<void> {
+  private async retire(id: string, reason: 'idle' | 'removed' | 'changed' | 'shutdown' | 'cap'): Promise<void> {
     const slot = this.slots.get(id)
     if (!slot) return
-    if (reason !== 'idle') {
+    if (reason !== 'idle' && reason !== 'cap') {
       slot.retired = true
       this.slots.delete(id)
     }
@@ -212,11 +241,22 @@ export class SiteRouter {
     if (opening) await opening.catch(() => undefined)
     const app = slot.app
     if (!app) return
-    if (reason === 'idle') slot.app = null // the next request opens it again
+    if (reason === 'idle' || reason === 'cap') slot.app = null // the next request opens it again
     else if (slot.inFlight > 0) await new Promise<void>((resolve) => slot.drained.push(resolve))
     slot.app = null
     await app.close().catch(() => undefined)
     this.options.onEvent?.({ type: 'closed', site: id, reason })
+  }
+
+  /** Under `maxOpen`: closes the least recently used open site with nothing in flight, if one is needed. */
+  private makeRoom(): void {
+    const cap = this.options.maxOpen ?? 0
+    if (cap <= 0) return
+    const open = [...this.slots.values()].filter((s) => s.app || s.opening)
+    if (open.length < cap) return
+    const idle = open.filter((s) => s.app && s.inFlight === 0).sort((a, b) => a.lastUsed - b.lastUsed)
+    // Closing is asynchronous; the slot stops counting as open at once (retire clears `app` first).
+    for (const slot of idle.slice(0, open.length - cap + 1)) void this.retire(slot.site.id, 'cap')
   }
 
   private closeIdle(idleMs: number): void {

@@ -9,7 +9,7 @@ import { ConfigError, OPTIONS, parseConfig, type Config, type OptionName } from 
  */
 export const PROCESS_OPTIONS: ReadonlySet<OptionName> = new Set<OptionName>([
   'host', 'port', 'ops_listen', 'log_level', 'log_format', 'state_url', 'state_prefix',
-  'job_concurrency', 'job_workers', 'job_lease_s', 'moodle_dir', 'sites', 'sites_idle_close_s',
+  'job_concurrency', 'job_workers', 'job_lease_s', 'moodle_dir', 'sites', 'sites_idle_close_s', 'sites_max_open', 'sites_job_concurrency',
 ])
 
 /** One site of a sites file, its configuration already merged over the process configuration. */

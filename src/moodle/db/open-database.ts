@@ -79,24 +79,28 @@ export interface DialectOptions {
   preparedStatements?: boolean | number
 }
 
+/** A PostgreSQL target's connection settings for one client of its own (e.g. a LISTEN connection). */
+export function pgClientConfig(target: Extract<DatabaseTarget, { driver: 'postgres' }>): pg.ClientConfig {
+  return {
+    host: target.socketDir ?? target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    ssl: target.ssl ? { rejectUnauthorized: false } : undefined,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    // As Moodle does at connect time (moodle.md §1.3).
+    options: target.schema ? `-c search_path=${quoteGucValue(target.schema)}` : undefined,
+    application_name: 'moodle-bridge',
+  }
+}
+
 /** Creates the Kysely dialect for a target; exported for the service's own store. */
 export function createDialect(target: DatabaseTarget, options: DialectOptions = {}): Dialect {
   switch (target.driver) {
     case 'postgres': {
-      const pool = new pg.Pool({
-        host: target.socketDir ?? target.host,
-        port: target.port,
-        database: target.database,
-        user: target.user,
-        password: target.password,
-        ssl: target.ssl ? { rejectUnauthorized: false } : undefined,
-        max: target.poolSize,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-        statement_timeout: STATEMENT_TIMEOUT_MS,
-        // As Moodle does at connect time (moodle.md §1.3).
-        options: target.schema ? `-c search_path=${quoteGucValue(target.schema)}` : undefined,
-        application_name: 'moodle-bridge',
-      })
+      const pool = new pg.Pool({ ...pgClientConfig(target), max: target.poolSize })
       // An idle connection dropped by the server (restart, failover) must not crash the process:
       // the pool discards it and the next query opens a new one.
       pool.on('error', () => undefined)
