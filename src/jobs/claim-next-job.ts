@@ -1,11 +1,13 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { Store, StoreTables } from '../store/index.ts'
-import { LOCK_EXCLUSIVE, LOCK_NONE, LOCK_SHARED, takeSiteLock } from './site-lock.ts'
+import { ensureSiteLock, LOCK_EXCLUSIVE, LOCK_NONE, LOCK_SHARED, siteLockName, takeSiteLock } from './site-lock.ts'
 import { toNumber } from './to-number.ts'
 
 /** Identifies one attempt of a job: writes are fenced on (id, owner, attempt). */
 export interface JobLease {
   id: number
+  /** The job's site ('' single-site): whose site lock a Moodle-changing job holds. */
+  site: string
   owner: string
   /** The attempt number this lease was claimed for. */
   attempt: number
@@ -39,6 +41,11 @@ export interface ClaimOptions {
   types: ReadonlyArray<string>
   /** When false, Moodle-changing jobs are left for another worker. */
   allowMoodleChanging: boolean
+  /**
+   * At most this many jobs of the site run at once under a live lease, across every worker of the
+   * store (the per-site cap of many sites in one store); checked under the site's lock row. None by default.
+   */
+  maxRunning?: number
 }
 
 const COLUMNS = ['id', 'type', 'state', 'payload', 'attempts', 'max_attempts', 'moodle_changing', 'serial_key', 'journal', 'request_id', 'created_at_ms'] as const
@@ -64,11 +71,12 @@ const runnable = (nowMs: number) => (eb: ExpressionBuilder<StoreTables, 'store_j
     eb.and([eb('state', '=', 'running'), eb('lease_until_ms', '<', nowMs)]),
   ])
 
-async function readLockView(db: Db, nowMs: number, types: ReadonlyArray<string>): Promise<LockView> {
-  const lock = await db.selectFrom('store_locks').select(['owner', 'lease_until_ms']).where('name', '=', 'site').executeTakeFirst()
+async function readLockView(db: Db, site: string, nowMs: number, types: ReadonlyArray<string>): Promise<LockView> {
+  const lock = await db.selectFrom('store_locks').select(['owner', 'lease_until_ms']).where('name', '=', siteLockName(site)).executeTakeFirst()
   const running = await db
     .selectFrom('store_jobs')
     .select(['moodle_changing', 'serial_key'])
+    .where('site', '=', site)
     .where('state', '=', 'running')
     .where('lease_until_ms', '>=', nowMs)
     .where((eb) => eb.or([eb('moodle_changing', '=', LOCK_SHARED), eb('serial_key', 'is not', null)]))
@@ -76,6 +84,7 @@ async function readLockView(db: Db, nowMs: number, types: ReadonlyArray<string>)
   const waiting = await db
     .selectFrom('store_jobs')
     .select('id')
+    .where('site', '=', site)
     .where('moodle_changing', '=', LOCK_EXCLUSIVE)
     .where(runnable(nowMs))
     .where('type', 'in', [...types])
@@ -91,12 +100,12 @@ async function readLockView(db: Db, nowMs: number, types: ReadonlyArray<string>)
 }
 
 /**
- * Claims the lowest-id runnable job, or returns null: a `queued` or `retry_wait` job whose
+ * Claims the lowest-id runnable job of the store view's site (`store.site`), or returns null: a `queued` or `retry_wait` job whose
  * `run_after_ms` has come, or a `running` job whose lease expired (its worker died). Runs in one
  * transaction with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL, PGlite, MySQL 8, MariaDB 10.6+),
  * so concurrent claimers never take the same row.
  *
- * The site lock is a read/write lock (moopanel-api.md §5.4): a Moodle-changing job takes it
+ * The site lock is a read/write lock (moopanel-api.md §5.4), one per site (site-lock.ts): a Moodle-changing job takes it
  * exclusively (only when no shared holder runs), a shared job (backup, restore, preset) only while
  * no Moodle-changing job holds it or waits for it ahead of it in id order. Jobs with the same serial key never run at once.
  * Claims of jobs concerned by these rules lock the site lock row and re-check under it, so two
@@ -106,17 +115,27 @@ async function readLockView(db: Db, nowMs: number, types: ReadonlyArray<string>)
  */
 export async function claimNextJob(store: Store, owner: string, options: ClaimOptions): Promise<ClaimedJob | null> {
   const { nowMs, leaseMs, types } = options
+  const { site } = store
   if (types.length === 0) return null
+  const capped = options.maxRunning !== undefined
   const leaseUntilMs = nowMs + leaseMs
+  if (site !== '') await ensureSiteLock(store.db, store.family, site, store.db)
   return store.db
     .transaction()
     .setIsolationLevel('read committed')
     .execute(async (trx) => {
-      let view = await readLockView(trx, nowMs, types)
+      const lockRow = () => trx.selectFrom('store_locks').select('name').where('name', '=', siteLockName(site)).forUpdate().execute()
+      if (capped) {
+        // Claims of a capped site are serialised on its lock row, so the count cannot be passed by two at once.
+        await lockRow()
+        if ((await countRunning(trx, site, nowMs)) >= options.maxRunning!) return null
+      }
+      let view = await readLockView(trx, site, nowMs, types)
       const candidate = (excludeExclusive: boolean) =>
         trx
           .selectFrom('store_jobs')
           .select(COLUMNS)
+          .where('site', '=', site)
           .where(runnable(nowMs))
           .where('type', 'in', [...types])
           .$if(excludeExclusive || !options.allowMoodleChanging || view.sharedRunning > 0, (qb) => qb.where('moodle_changing', '!=', LOCK_EXCLUSIVE))
@@ -136,12 +155,12 @@ export async function claimNextJob(store: Store, owner: string, options: ClaimOp
       let row = await candidate(false)
       if (row && (row.moodle_changing !== LOCK_NONE || row.serial_key !== null)) {
         // Serialise on the lock row, then check again with what other claimers have committed.
-        await trx.selectFrom('store_locks').select('name').where('name', '=', 'site').forUpdate().execute()
-        view = await readLockView(trx, nowMs, types)
+        if (!capped) await lockRow()
+        view = await readLockView(trx, site, nowMs, types)
         const blocked =
           (row.serial_key !== null && view.busyKeys.includes(row.serial_key)) ||
           (row.moodle_changing === LOCK_SHARED && (view.exclusiveHeld || sharedMustWait(view, row.id))) ||
-          (row.moodle_changing === LOCK_EXCLUSIVE && (view.sharedRunning > 0 || !(await takeSiteLock(trx, row.id, leaseUntilMs, nowMs))))
+          (row.moodle_changing === LOCK_EXCLUSIVE && (view.sharedRunning > 0 || !(await takeSiteLock(trx, site, row.id, leaseUntilMs, nowMs))))
         if (blocked) {
           if (row.moodle_changing !== LOCK_EXCLUSIVE) return null // try again at the next poll
           row = await candidate(true)
@@ -157,6 +176,7 @@ export async function claimNextJob(store: Store, owner: string, options: ClaimOp
         .execute()
       return {
         id: Number(row.id),
+        site,
         owner,
         attempt,
         moodleChanging: row.moodle_changing === LOCK_EXCLUSIVE,
@@ -169,6 +189,18 @@ export async function claimNextJob(store: Store, owner: string, options: ClaimOp
         leaseUntilMs,
       }
     })
+}
+
+/** Jobs of the site running under a live lease. */
+async function countRunning(db: Db, site: string, nowMs: number): Promise<number> {
+  const row = await db
+    .selectFrom('store_jobs')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('site', '=', site)
+    .where('state', '=', 'running')
+    .where('lease_until_ms', '>=', nowMs)
+    .executeTakeFirst()
+  return toNumber(row?.n ?? 0)
 }
 
 /** A shared job queued after a runnable Moodle-changing job waits for it (§5.4: no new shared holder starts). */

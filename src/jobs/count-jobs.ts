@@ -10,12 +10,13 @@ export interface JobCount {
   count: number
 }
 
-/** Every job in the store counted by type, state and outcome, in one grouped query (metrics at scrape time). */
+/** Every job of the store view's site counted by type, state and outcome, in one grouped query (metrics at scrape time). */
 export async function countJobs(store: Store): Promise<JobCount[]> {
   const rows = await store.db
     .selectFrom('store_jobs')
     .select(['type', 'state', 'outcome'])
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('site', '=', store.site)
     .groupBy(['type', 'state', 'outcome'])
     .execute()
   return rows.map((row) => ({
@@ -35,6 +36,7 @@ export async function countJobResults(store: Store, type: string): Promise<{ res
     .selectFrom('store_jobs')
     .select('result')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('site', '=', store.site)
     .where('type', '=', type)
     .where('state', '=', 'finished')
     .where('outcome', '=', 'success')

@@ -34,7 +34,7 @@ export async function endAttempt(store: Store, lease: JobLease, end: AttemptEnd,
       .where(leaseHeld(lease))
       .executeTakeFirst()
     const held = Number(result.numUpdatedRows) === 1
-    if (held && lease.moodleChanging) await releaseSiteLock(trx, lease.id)
+    if (held && lease.moodleChanging) await releaseSiteLock(trx, lease.site, lease.id)
     return held
   })
 }

@@ -3,6 +3,7 @@ import type { Store, StoreTables } from '../store/index.ts'
 import type { NewJob } from './define-job.ts'
 import { LOCK_EXCLUSIVE, LOCK_NONE, LOCK_SHARED } from './site-lock.ts'
 import { DEFAULT_IDEMPOTENCY_WINDOW_S, idempotencyKeyHash, replayableIds } from './find-idempotent-jobs.ts'
+import { notifyJobs } from './jobs-channel.ts'
 
 /** Options of `enqueueJobs`. */
 export interface EnqueueOptions {
@@ -27,18 +28,19 @@ export interface EnqueueResult {
 const PG_CHUNK = 500
 
 /**
- * Inserts jobs as `queued`, together with the idempotency record, in one transaction. With an
+ * Inserts jobs of the store view's site as `queued`, together with the idempotency record, in one transaction. With an
  * `idempotencyKey` that an earlier call recorded within the window (while one of its jobs is
  * unfinished) nothing is inserted and the earlier ids come back with `replayed: true`; concurrent
  * calls with the same key are serialised on the record's row, so exactly one of them inserts.
- * Without jobs nothing is recorded.
+ * Without jobs nothing is recorded. On PostgreSQL the transaction also notifies the store's jobs
+ * channel with the site (delivered at commit), which wakes listening workers.
  */
 export async function enqueueJobs(store: Store, jobs: ReadonlyArray<NewJob>, options: EnqueueOptions): Promise<EnqueueResult> {
   const { nowMs } = options
   const windowS = options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S
-  const keyHash = options.idempotencyKey === undefined ? null : idempotencyKeyHash(options.idempotencyKey)
+  const keyHash = options.idempotencyKey === undefined ? null : idempotencyKeyHash(options.idempotencyKey, store.site)
   if (keyHash) {
-    const earlier = await replayableIds(store.db, keyHash, nowMs, windowS, false)
+    const earlier = await replayableIds(store.db, store.site, keyHash, nowMs, windowS, false)
     if (earlier) return { ids: earlier, replayed: true, response: await recordedResponse(store.db, keyHash) }
   }
   if (jobs.length === 0) return { ids: [], replayed: false, response: null }
@@ -50,10 +52,10 @@ export async function enqueueJobs(store: Store, jobs: ReadonlyArray<NewJob>, opt
     .setIsolationLevel('read committed')
     .execute(async (trx) => {
       if (keyHash) {
-        const earlier = await replayableIds(trx, keyHash, nowMs, windowS, true)
+        const earlier = await replayableIds(trx, store.site, keyHash, nowMs, windowS, true)
         if (earlier) return { ids: earlier, replayed: true, response: await recordedResponse(trx, keyHash) }
       }
-      const ids = await insertJobs(trx, store.family, jobs, nowMs)
+      const ids = await insertJobs(trx, store.family, store.site, jobs, nowMs)
       const response = options.response ? options.response(ids) : null
       if (keyHash) {
         await trx
@@ -62,6 +64,8 @@ export async function enqueueJobs(store: Store, jobs: ReadonlyArray<NewJob>, opt
           .where('key_hash', '=', keyHash)
           .execute()
       }
+      // Workers listening on PostgreSQL wake when the transaction commits (listen-for-jobs.ts).
+      if (store.family === 'postgres') await notifyJobs(trx, store)
       return { ids, replayed: false, response }
     })
 }
@@ -79,8 +83,8 @@ async function reserveKey(store: Store, keyHash: string): Promise<void> {
   ).execute()
 }
 
-async function insertJobs(trx: Transaction<StoreTables>, family: Store['family'], jobs: ReadonlyArray<NewJob>, nowMs: number): Promise<number[]> {
-  const rows = jobs.map((job) => rowOf(job, nowMs))
+async function insertJobs(trx: Transaction<StoreTables>, family: Store['family'], site: string, jobs: ReadonlyArray<NewJob>, nowMs: number): Promise<number[]> {
+  const rows = jobs.map((job) => ({ site, ...rowOf(job, nowMs) }))
   if (family === 'postgres') {
     // A sequence hands out ids in VALUES order, so sorting RETURNING restores the input order.
     const ids: number[] = []

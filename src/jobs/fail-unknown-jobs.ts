@@ -29,6 +29,7 @@ export async function failUnknownJobs(
   const rows = await store.db
     .selectFrom('store_jobs')
     .select(['id', 'type'])
+    .where('site', '=', store.site)
     .$if(known.length > 0, (qb) => qb.where('type', 'not in', [...known]))
     .where(unheld(nowMs))
     .orderBy('id')
@@ -50,6 +51,7 @@ export async function failUnknownJobs(
         updated_at_ms: nowMs,
         finished_at_ms: nowMs,
       })
+      .where('site', '=', store.site)
       .where('type', '=', type)
       .where(unheld(nowMs))
       .execute()

@@ -6,9 +6,14 @@ import { toNumber } from './to-number.ts'
 /** The default replay window (moopanel-api.md §5.3: `idempotency_window_s`, 15 minutes). */
 export const DEFAULT_IDEMPOTENCY_WINDOW_S = 15 * 60
 
-/** How an idempotency key is stored: SHA-256 hex of the caller's key, whatever its length. */
-export function idempotencyKeyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+/**
+ * How an idempotency key is stored: SHA-256 hex of the caller's key, whatever its length, with
+ * the site folded in when it is not '' (`<site> NUL <key>`), so that two sites sharing a store may
+ * send the same key. A header value never holds NUL, so no site's hash equals a raw key's; the
+ * records of a single-site service keep their hashes (and replay across an upgrade).
+ */
+export function idempotencyKeyHash(key: string, site = ''): string {
+  return createHash('sha256').update(site === '' ? key : `${site}\u0000${key}`).digest('hex')
 }
 
 /**
@@ -18,7 +23,7 @@ export function idempotencyKeyHash(key: string): string {
  * the early lookup; `enqueueJobs` repeats the check under a row lock.
  */
 export async function findIdempotentJobs(store: Store, key: string, options: { nowMs: number; windowS?: number }): Promise<number[] | null> {
-  return replayableIds(store.db, idempotencyKeyHash(key), options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
+  return replayableIds(store.db, store.site, idempotencyKeyHash(key, store.site), options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
 }
 
 /** The early lookup with the recorded answer: `{ ids, response }` when a replay applies, else null. */
@@ -27,8 +32,8 @@ export async function findReplay(
   key: string,
   options: { nowMs: number; windowS?: number },
 ): Promise<{ ids: number[]; response: string | null } | null> {
-  const keyHash = idempotencyKeyHash(key)
-  const ids = await replayableIds(store.db, keyHash, options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
+  const keyHash = idempotencyKeyHash(key, store.site)
+  const ids = await replayableIds(store.db, store.site, keyHash, options.nowMs, options.windowS ?? DEFAULT_IDEMPOTENCY_WINDOW_S, false)
   if (!ids) return null
   const row = await store.db.selectFrom('store_idempotency').select('response').where('key_hash', '=', keyHash).executeTakeFirst()
   return { ids, response: row?.response ?? null }
@@ -37,6 +42,7 @@ export async function findReplay(
 /** Shared by the lookup and by `enqueueJobs` (which locks the record row first). */
 export async function replayableIds(
   db: Kysely<StoreTables>,
+  site: string,
   keyHash: string,
   nowMs: number,
   windowS: number,
@@ -50,6 +56,7 @@ export async function replayableIds(
     .selectFrom('store_jobs')
     .select('id')
     .where('id', 'in', ids)
+    .where('site', '=', site)
     .where('state', '<>', 'finished')
     .limit(1)
     .executeTakeFirst()
@@ -58,6 +65,6 @@ export async function replayableIds(
 
 /** The job ids an idempotency record holds, whatever their state (for operators); [] when none. */
 export async function recordedJobIds(store: Store, key: string): Promise<number[]> {
-  const row = await store.db.selectFrom('store_idempotency').select('job_ids').where('key_hash', '=', idempotencyKeyHash(key)).executeTakeFirst()
+  const row = await store.db.selectFrom('store_idempotency').select('job_ids').where('key_hash', '=', idempotencyKeyHash(key, store.site)).executeTakeFirst()
   return (row?.job_ids ?? '').split(',').filter((id) => /^\d+$/.test(id)).map(Number)
 }

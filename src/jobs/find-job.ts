@@ -21,6 +21,7 @@ export async function findJob(store: Store, id: number): Promise<JobSummary | nu
     .selectFrom('store_jobs')
     .select(['id', 'type', 'state', 'outcome', 'summary', 'payload', 'result'])
     .where('id', '=', id)
+    .where('site', '=', store.site)
     .executeTakeFirst()
   return row ? toSummary(row) : null
 }
@@ -30,6 +31,7 @@ export async function listUnfinishedJobs(store: Store, type: string): Promise<Jo
   const rows = await store.db
     .selectFrom('store_jobs')
     .select(['id', 'type', 'state', 'outcome', 'summary', 'payload', 'result'])
+    .where('site', '=', store.site)
     .where('type', '=', type)
     .where('state', '<>', 'finished')
     .orderBy('id')
@@ -54,6 +56,7 @@ export async function countUnfinishedJobs(store: Store, types?: readonly string[
   const row = await store.db
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
+    .where('site', '=', store.site)
     .where('state', '<>', 'finished')
     .$if(types !== undefined, (qb) => qb.where('type', 'in', types!.length > 0 ? [...types!] : ['']))
     .executeTakeFirst()
@@ -62,7 +65,7 @@ export async function countUnfinishedJobs(store: Store, types?: readonly string[
 
 /** Removes a job that has not started yet; false when it already started (or does not exist). */
 export async function cancelQueuedJob(store: Store, id: number): Promise<boolean> {
-  const result = await store.db.deleteFrom('store_jobs').where('id', '=', id).where('state', '=', 'queued').executeTakeFirst()
+  const result = await store.db.deleteFrom('store_jobs').where('id', '=', id).where('site', '=', store.site).where('state', '=', 'queued').executeTakeFirst()
   return Number(result.numDeletedRows) === 1
 }
 
@@ -78,6 +81,7 @@ export async function countJobsChangePending(store: Store, types: readonly strin
   const row = await store.db
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
+    .where('site', '=', store.site)
     .where('state', 'in', [...CHANGE_PENDING])
     .where('type', 'in', types.length > 0 ? [...types] : [''])
     .executeTakeFirst()
@@ -89,6 +93,7 @@ export async function countUnfinishedMoodleChangingJobs(store: Store): Promise<n
   const row = await store.db
     .selectFrom('store_jobs')
     .select((eb) => eb.fn.countAll().as('n'))
+    .where('site', '=', store.site)
     .where('state', 'in', [...CHANGE_PENDING])
     .where('moodle_changing', '=', 1)
     .executeTakeFirst()

@@ -45,6 +45,7 @@ export async function listJobs(
   const rows = await store.db
     .selectFrom('store_jobs')
     .select([...COLUMNS])
+    .where('site', '=', store.site)
     .$if(filter.states !== undefined && filter.states.length > 0, (qb) => qb.where('state', 'in', [...filter.states!]))
     .$if(filter.types !== undefined && filter.types.length > 0, (qb) => qb.where('type', 'in', [...filter.types!]))
     .$if(filter.ids !== undefined, (qb) => qb.where('id', 'in', filter.ids!.length > 0 ? [...filter.ids!] : [-1]))

@@ -18,6 +18,7 @@ export async function listUnfinishedPayloads(store: Store, types: readonly strin
   const rows = await store.db
     .selectFrom('store_jobs')
     .select(['id', 'type', 'payload'])
+    .where('site', '=', store.site)
     .where('type', 'in', [...types])
     .where('state', '<>', 'finished')
     .execute()

@@ -1,9 +1,11 @@
 import { sql } from 'kysely'
 import { registerStoreTables, storeDdl, type Store } from '../store/index.ts'
+import { migrateQueueSites } from './migrate-queue-sites.ts'
 
 /**
  * Creates the queue's tables when missing (`<prefix>jobs`, `<prefix>locks` with its `site` row,
- * `<prefix>idempotency`) and adds the columns later builds introduced. Each step is idempotent
+ * `<prefix>idempotency`) and adds the columns later builds introduced (the jobs' `site`:
+ * migrate-queue-sites.ts). Each step is idempotent
  * (`IF NOT EXISTS`, insert-if-absent), so concurrent start-ups of several processes are harmless.
  * Every `_ms` column is Unix epoch time in milliseconds. `openStore` runs it (registered below).
  */
@@ -62,6 +64,9 @@ export async function migrateQueueTables(store: Store): Promise<void> {
     created_at_ms BIGINT NOT NULL
     ${inlineIndexes(idempotencyIndexes)}) ${tail}`.execute(store.db)
   for (const index of idempotencyIndexes) await createIndex(index.name, 'idempotency', index.columns)
+
+  // Many sites in one store (issue #8): the jobs' site column and its index.
+  await migrateQueueSites(store)
 }
 
 // Loading the engine is what puts its tables in every store opened afterwards.

@@ -10,6 +10,8 @@ export interface QueueTables {
   store_jobs: {
     /** 32-bit (moopanel-api.md §5.1), so a number on every driver. */
     id: Generated<number>
+    /** The site the job belongs to: '' for a single-site service, else its sites-file id (issue #8). */
+    site: Generated<string>
     type: string
     state: string
     outcome: string | null
@@ -34,13 +36,13 @@ export interface QueueTables {
     updated_at_ms: number | string
     finished_at_ms: number | string | null
   }
-  /** Named leases (the site lock); `owner` null means free. */
+  /** Named leases (the site lock: `site` for site '', `@<id>` for a site of a sites file); `owner` null means free. */
   store_locks: {
     name: string
     owner: string | null
     lease_until_ms: number | string | null
   }
-  /** Idempotency records: SHA-256 hex of the caller's key → the jobs it created. */
+  /** Idempotency records: SHA-256 hex of the caller's key (with the site folded in) → the jobs it created. */
   store_idempotency: {
     key_hash: string
     /** Comma-separated job ids; empty while the key is reserved but unused. */

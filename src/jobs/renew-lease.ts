@@ -15,7 +15,7 @@ export async function renewLease(store: Store, lease: JobLease, options: { nowMs
       .where(leaseHeld(lease))
       .executeTakeFirst()
     const held = Number(result.numUpdatedRows) === 1
-    if (held && lease.moodleChanging) await renewSiteLock(trx, lease.id, untilMs)
+    if (held && lease.moodleChanging) await renewSiteLock(trx, lease.site, lease.id, untilMs)
     return held
   })
 }

@@ -20,6 +20,7 @@ export async function settleJob(
       ...(options.summary !== undefined ? { summary: options.summary?.slice(0, 255) ?? null } : {}),
     })
     .where('id', '=', id)
+    .where('site', '=', store.site)
     .where('state', '=', 'reporting')
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
