@@ -5,7 +5,10 @@
  * a lease with `SELECT … FOR UPDATE SKIP LOCKED`, run by workers that renew the lease while `run`
  * works, retried with exponential backoff and jitter, and ordered by a site lock (`<prefix>locks`)
  * so that at most one Moodle-changing job runs at a time across processes. `enqueueJobs` writes the
- * jobs and their idempotency record (`<prefix>idempotency`) in one transaction.
+ * jobs and their idempotency record (`<prefix>idempotency`) in one transaction. Every row carries
+ * its site and every function reads the store view's (`store.site`); one worker may claim fairly
+ * across the sites of a shared store and wake on PostgreSQL LISTEN/NOTIFY (create-worker.ts,
+ * listen-for-jobs.ts; docs/sites.md "Jobs across sites").
  *
  * Why our own engine: the store may be PostgreSQL, MySQL/MariaDB (Moodle's own database) or the
  * embedded PGlite, and one engine must serve all three. The maintained Node queues each cover only
@@ -57,7 +60,10 @@ export { failJob } from './fail-job.ts'
 export { retryJob } from './retry-job.ts'
 export { settleJob } from './settle-job.ts'
 export { purgeFinishedJobs } from './purge-finished-jobs.ts'
-export { createWorker, type Worker, type WorkerOptions } from './create-worker.ts'
+export { createWorker, type AllSitesRun, type JobGate, type JobWakeups, type SiteJobs, type Worker, type WorkerOptions } from './create-worker.ts'
+export { listenForJobs, type JobListener, type ListenOptions } from './listen-for-jobs.ts'
+export { jobsChannel } from './jobs-channel.ts'
+export { listSiteQueues, type SiteQueue } from './list-site-queues.ts'
 export { failUnknownJobs, unknownTypeSummary, type UnknownJobs } from './fail-unknown-jobs.ts'
 export { listUnfinishedPayloads, type UnfinishedPayload } from './list-unfinished-payloads.ts'
 // Loading the engine registers its tables with the store (openStore creates them).
