@@ -15,6 +15,7 @@ import { scaleUsers } from './scale-users.ts'
 import { runItemsBench } from './items-bench.ts'
 import { runColdStartBench } from './cold-start.ts'
 import { runSoakBench } from './soak.ts'
+import { runSitesBench } from './sites-bench.ts'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
 import { loadPgDump } from '../scripts/test-env/load-pg.mjs'
 // @ts-expect-error: plain .mjs helpers shared with the test runner
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     const headers = { 'x-api-key': KEY }
     const opts = { connections: CONNECTIONS, seconds: SECONDS }
 
-    // BENCH_ONLY selects parts (comma-separated); `soak` (BENCH_SOAK_S, default 300) runs only when named.
+    // BENCH_ONLY selects parts (comma-separated); `soak` (BENCH_SOAK_S, default 300) and `sites` (BENCH_SITES, default 200) run only when named.
     const only = (process.env['BENCH_ONLY'] ?? 'endpoints,cold,demo,scale,items').split(',')
     const newStateDb = async (name: string) => {
       await sql(pgServer.adminUrl, `DROP DATABASE IF EXISTS ${name}`)
@@ -92,6 +93,9 @@ async function main(): Promise<void> {
     }
     if (only.includes('soak')) {
       await runSoakBench({ bin, siteDir: site.dir, env, key: KEY, newStateDb, freePort, startChild, stopChild, rssOf, seconds: Number(process.env['BENCH_SOAK_S'] ?? 300) })
+    }
+    if (only.includes('sites')) {
+      await runSitesBench({ bin, fixtures, tmp, env, key: KEY, barePort, connections: CONNECTIONS, seconds: SECONDS, freePort, stopChild, rssOf })
     }
     let bare: Figures | undefined
     if (only.includes('endpoints')) {
