@@ -1,8 +1,23 @@
+/** What a budget check answers (§4.8): allowed or not, and the `X-RateLimit-*` values. */
+export interface RateHit {
+  ok: boolean
+  limit: number
+  remaining: number
+  resetS: number
+}
+
+/** A request budget per key (address or user id): `FixedWindowLimiter` in one process, `SharedWindowLimiter` across instances. */
+export interface RateLimiter {
+  readonly max: number
+  /** Counts one request for `key`; synchronous, never a query. */
+  hit(key: string): RateHit
+}
+
 /**
  * Fixed-window counters kept in the process (§4.8). Bounded under address spraying: expired windows
  * are swept once per window, and beyond `maxKeys` (default 20 000, about 2 MB) the oldest are dropped.
  */
-export class FixedWindowLimiter {
+export class FixedWindowLimiter implements RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>()
   private sweepAt = 0
 
@@ -14,7 +29,7 @@ export class FixedWindowLimiter {
   ) {}
 
   /** Counts one request for `key`; returns whether it is allowed and the header values. */
-  hit(key: string): { ok: boolean; limit: number; remaining: number; resetS: number } {
+  hit(key: string): RateHit {
     const now = this.nowMs()
     if (now >= this.sweepAt) this.sweep(now)
     let w = this.windows.get(key)
