@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Moodle } from '../moodle/index.ts'
 import type { Store } from '../store/index.ts'
+import { formatMessage, moopanelWire, type MessageParams, type MoopanelCode } from '../shared/error-catalogue.ts'
 import type { KeyState } from './key-state.ts'
 import type { MoopanelMetrics } from './metrics.ts'
 
@@ -48,13 +49,16 @@ export interface Reply {
   status: number
   body: object | Readable
   headers?: Record<string, string>
+  /** For an error answer, its catalogue code (never on the wire: the body is `{"error": message}`). */
+  errorCode?: MoopanelCode
 }
 
 export type EndpointHandler = (ctx: EndpointContext) => Promise<Reply>
 
-/** `{"error": message}` with a status. */
-export function errorReply(status: number, message: string): Reply {
-  return { status, body: { error: message } }
+/** `{"error": message}` with the status and message (its `<name>` parameters filled) the catalogue gives the code. */
+export function errorReply(code: MoopanelCode, params?: MessageParams): Reply {
+  const { status, message } = moopanelWire(code)
+  return { status, body: { error: formatMessage(message, params) }, errorCode: code }
 }
 
 /** 200 with a body. */

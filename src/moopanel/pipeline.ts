@@ -96,7 +96,7 @@ export function createPipeline(deps: MoopanelDeps) {
     try {
       result = await run(request, trace)
     } catch (error) {
-      request.log.error({ err: error }, 'unexpected error')
+      request.log.error({ err: error, code: 'MB_INTERNAL' }, 'unexpected error')
       result = internalError(request.id)
     }
     send(request, reply, result)

@@ -5,7 +5,9 @@
  * the OpenAPI document are all derived from this table (the document's own two routes are in
  * openapi/moopanel-openapi.ts, which builds the document from this table).
  */
+import type { MoopanelCode } from '../shared/error-catalogue.ts'
 import { errorReply, type EndpointHandler } from './context.ts'
+import { errorTuple, fieldCheck } from './error-mapper.ts'
 import type { Route } from './route-types.ts'
 import { adminPresets } from './routes/admin-presets.ts'
 import { getApiKeyStatus, postApiKeyStatus } from './routes/api-key-status.ts'
@@ -25,9 +27,9 @@ import { user } from './routes/user.ts'
 import { usersCount, usersList, usersOnline } from './routes/users.ts'
 import * as S from './route-schemas.ts'
 
-const fails = (status: number, message: string): EndpointHandler => async () => errorReply(status, message)
+const fails = (code: MoopanelCode): EndpointHandler => async () => errorReply(code)
+const E = errorTuple
 const flags = (...names: string[]) => names.map((name) => ({ name, schema: S.FLAG, description: 'flag: on when present, whatever its value (§3.6)' }))
-const INSTANCE_ID = 'Bad Request - Please provide a valid instance ID.'
 
 export const ROUTES: readonly Route[] = [
   {
@@ -45,18 +47,18 @@ export const ROUTES: readonly Route[] = [
   {
     endpoint: 'api_key_status', subPath: '*', method: 'POST', section: '4.3', summary: "Records the key's expiry",
     handler: postApiKeyStatus,
-    body: [{ name: 'key_expiration_date', schema: S.KEY_EXPIRY, required: true, check: { message: 'Missing API key expiration_date', schema: {} } }],
+    body: [{ name: 'key_expiration_date', schema: S.KEY_EXPIRY, required: true, check: fieldCheck('MB_KEY_EXPIRY_MISSING', { schema: {} }) }],
     answers: [{ status: 201, description: 'Expiry recorded', schema: S.KEY_RECORDED }],
-    errors: [[400, 'Invalid API key expiration_date']],
+    errors: [E('MB_KEY_EXPIRY_INVALID')],
   },
   {
     endpoint: 'users', subPath: 'online', method: 'GET', section: '4.4', summary: 'Users active in a time window',
     handler: usersOnline,
     query: ['timeStart', 'timeEnd'].map((name) => ({
-      name, schema: S.DIGITS, description: 'integer timestamp', check: { message: 'Invalid timeStart or timeEnd.' },
+      name, schema: S.DIGITS, description: 'integer timestamp', check: fieldCheck('MB_USERS_INVALID_TIME_WINDOW'),
     })),
     answers: [{ status: 200, description: 'All and online users', schema: S.USERS_ONLINE }],
-    errors: [[400, 'StartTime must be less than endTime.']],
+    errors: [E('MB_USERS_START_AFTER_END')],
   },
   {
     endpoint: 'users', subPath: 'count', method: 'GET', section: '4.4', summary: 'Number of matching users',
@@ -74,22 +76,22 @@ export const ROUTES: readonly Route[] = [
       { name: 'perpage', schema: S.DIGITS, description: 'integer 1..5000, default 100' },
     ],
     answers: [{ status: 200, description: 'Users (streamed when not paged)', schema: S.USERS_LIST }],
-    errors: [[400, 'Invalid fields.'], [400, 'Invalid sort.'], [400, 'Invalid paging.']],
+    errors: [E('MB_USERS_INVALID_FIELDS'), E('MB_USERS_INVALID_SORT'), E('MB_USERS_INVALID_PAGING')],
   },
   {
     endpoint: 'users', subPath: '*', method: 'POST', section: '4.4', summary: 'Not implemented',
-    handler: fails(501, 'Not Implemented yet.'), answers: [], errors: [[501, 'Not Implemented yet.']],
+    handler: fails('MB_USERS_NOT_IMPLEMENTED'), answers: [], errors: [E('MB_USERS_NOT_IMPLEMENTED')],
   },
   {
     endpoint: 'user', subPath: '*', method: 'GET', section: '4.5', summary: 'One user',
     handler: user,
     query: ['upn', 'username', 'email', 'id'].map((name) => ({ name, schema: S.STRING, description: 'the first given of upn, username, email, id' })),
     answers: [{ status: 200, description: 'The user', schema: S.USER }],
-    errors: [[400, 'No parameters provided.'], [400, 'User not found.']],
+    errors: [E('MB_USER_NO_PARAMETERS'), E('MB_USER_NOT_FOUND')],
   },
   {
     endpoint: 'user', subPath: '*', method: 'POST', section: '4.5', summary: 'Not implemented',
-    handler: fails(501, 'Not implemented yet.'), answers: [], errors: [[501, 'Not implemented yet.']],
+    handler: fails('MB_NOT_IMPLEMENTED'), answers: [], errors: [E('MB_NOT_IMPLEMENTED')],
   },
   {
     endpoint: 'plugins', subPath: '*', method: 'GET', section: '4.6', summary: 'Installed plugins',
@@ -100,48 +102,48 @@ export const ROUTES: readonly Route[] = [
     endpoint: 'plugins', subPath: 'updates', method: 'POST', section: '4.7', summary: 'Installs updates from the plugin directory (one job)',
     handler: postPluginUpdates, async: true,
     body: [
-      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: { message: INSTANCE_ID } },
-      { name: 'updates', schema: S.PLUGIN_UPDATE_ITEMS, required: true, check: { message: 'Bad request - no updates specified.', schema: S.NON_EMPTY_ARRAY } },
+      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_INSTANCE_ID_INVALID') },
+      { name: 'updates', schema: S.PLUGIN_UPDATE_ITEMS, required: true, check: fieldCheck('MB_PLUGIN_UPDATES_MISSING', { schema: S.NON_EMPTY_ARRAY }) },
       { name: 'user_id', schema: S.NULLABLE_ID_VALUE },
       { name: 'username', schema: S.USERNAME },
     ],
     answers: [{ status: 200, description: 'Job accepted', schema: S.jobAccepted('Plugins update in progress.') }],
-    errors: [[400, "Bad Request - Invalid field '<path>'."]],
+    errors: [E('MB_INVALID_FIELD')],
   },
   {
     endpoint: 'plugins', subPath: 'installzip', method: 'POST', section: '4.8', summary: 'Installs plugins from ZIP URLs (one job)',
     handler: postPluginInstallZip, async: true,
     body: [
-      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: { message: INSTANCE_ID } },
-      { name: 'updates', schema: S.ZIP_URLS, required: true, check: { message: 'Bad request - no zip files urls specified.', schema: S.NON_EMPTY_ARRAY } },
+      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_INSTANCE_ID_INVALID') },
+      { name: 'updates', schema: S.ZIP_URLS, required: true, check: fieldCheck('MB_PLUGIN_ZIP_URLS_MISSING', { schema: S.NON_EMPTY_ARRAY }) },
       { name: 'user_id', schema: S.NULLABLE_ID_VALUE },
       { name: 'username', schema: S.USERNAME },
     ],
     answers: [{ status: 200, description: 'Job accepted', schema: S.jobAccepted('Plugins install in progress.') }],
-    errors: [[400, "Bad Request - Invalid field '<path>'."]],
+    errors: [E('MB_INVALID_FIELD')],
   },
   {
     endpoint: 'plugins', subPath: '*', method: 'POST', section: '4.7', summary: 'Any other sub-path',
-    handler: fails(400, 'Bad request - undefined method.'), answers: [], errors: [[400, 'Bad request - undefined method.']],
+    handler: fails('MB_PLUGINS_UNDEFINED_METHOD'), answers: [], errors: [E('MB_PLUGINS_UNDEFINED_METHOD')],
   },
   {
     endpoint: 'plugin', subPath: '*', method: 'GET', section: '4.9', summary: 'One plugin',
     handler: pluginDetails,
     query: [S.PLUGIN_PARAM, ...flags('displayupdates', 'displayupdateslog', 'displayconfig')],
     answers: [{ status: 200, description: 'The plugin', schema: S.PLUGIN }],
-    errors: [[400, 'Plugin not exist.']],
+    errors: [E('MB_PLUGIN_NOT_FOUND')],
   },
   {
     endpoint: 'plugin', subPath: 'uninstall', method: 'POST', section: '4.10', summary: 'Uninstalls a plugin (waits for the outcome)',
     handler: pluginUninstall, query: [S.PLUGIN_PARAM],
     body: [{ name: 'confirm', schema: S.TRUE, required: true, description: 'must be JSON true' }],
     answers: [{ status: 200, description: 'Outcome', schema: S.UNINSTALLED }],
-    errors: [[400, 'Plugin not exist.'], [403, 'Not confirmed.'], [400, 'Plugin can not be uninstalled.'], [503, 'Service Unavailable - try again later.']],
+    errors: [E('MB_PLUGIN_NOT_FOUND'), E('MB_UNINSTALL_NOT_CONFIRMED'), E('MB_UNINSTALL_REFUSED'), E('MB_SERVICE_BUSY')],
   },
   {
     endpoint: 'plugin', subPath: '*', method: 'POST', section: '4.9', summary: 'Any other sub-path (after the plugin checks)',
     handler: pluginPostOther, query: [S.PLUGIN_PARAM], answers: [],
-    errors: [[400, 'Plugin not exist.'], [501, 'Not implemented yet.']],
+    errors: [E('MB_PLUGIN_NOT_FOUND'), E('MB_NOT_IMPLEMENTED')],
   },
   {
     endpoint: 'moodle_core', subPath: '*', method: 'GET', section: '4.11', summary: 'Core version, available core updates, core upgrade log',
@@ -151,28 +153,28 @@ export const ROUTES: readonly Route[] = [
     endpoint: 'moodle_core', subPath: '*', method: 'POST', section: '4.12', summary: 'Starts a core update (one job; any sub-path)',
     handler: postMoodleCore, async: true,
     body: [
-      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: { message: INSTANCE_ID } },
-      { name: 'update_id', schema: S.ID_VALUE, required: true, check: { message: 'Bad Request - Please provide update ID.' } },
-      { name: 'version', schema: S.CORE_VERSION, required: true, check: { message: 'Bad request - no core version specified.' } },
-      { name: 'download', schema: S.NON_EMPTY_STRING, required: true, check: { message: 'Bad request - no download link specified.' } },
-      { name: 'user_id', schema: S.NULLABLE_ID_VALUE, check: { message: "Bad Request - Invalid field 'user_id'." } },
+      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_INSTANCE_ID_INVALID') },
+      { name: 'update_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_CORE_UPDATE_ID_MISSING') },
+      { name: 'version', schema: S.CORE_VERSION, required: true, check: fieldCheck('MB_CORE_VERSION_MISSING') },
+      { name: 'download', schema: S.NON_EMPTY_STRING, required: true, check: fieldCheck('MB_CORE_DOWNLOAD_MISSING') },
+      { name: 'user_id', schema: S.NULLABLE_ID_VALUE, check: fieldCheck('MB_INVALID_FIELD', { params: { path: 'user_id' } }) },
     ],
     answers: [{ status: 200, description: 'Job accepted', schema: S.jobAccepted('Core update in progress.') }],
-    errors: [[400, 'Bad request - Moodle has no available updates.'], [400, 'Bad request - Moodle version not found in available updates.']],
+    errors: [E('MB_CORE_NO_UPDATES'), E('MB_CORE_VERSION_NOT_AVAILABLE')],
   },
   {
     endpoint: 'admin_presets', subPath: '*', method: 'GET', section: '4.13', summary: 'Exports the site configuration (one job; the XML follows by callback)',
     handler: adminPresets, async: true,
-    query: [{ name: 'instanceid', schema: S.ID_TEXT, required: true, check: { message: INSTANCE_ID } }],
+    query: [{ name: 'instanceid', schema: S.ID_TEXT, required: true, check: fieldCheck('MB_INSTANCE_ID_INVALID') }],
     answers: [{ status: 200, description: 'Job accepted', schema: S.PRESET_ACCEPTED }],
-    errors: [[501, 'Not implemented - Admin presets plugin not found.']],
+    errors: [E('MB_ADMIN_PRESETS_MISSING')],
   },
   {
     endpoint: 'tasks', subPath: 'check', method: 'GET', section: '4.14', summary: "A job's state",
     handler: tasksCheck,
     query: [
-      { name: 'id', schema: S.TASK_ID, required: true, description: 'moodle_job_id; `0` counts as not given', check: { message: 'No task id specified.' } },
-      { name: 'type', schema: S.STRING, required: true, description: 'job type (§5.1)', check: { message: 'No task type specified.' } },
+      { name: 'id', schema: S.TASK_ID, required: true, description: 'moodle_job_id; `0` counts as not given', check: fieldCheck('MB_TASK_ID_MISSING') },
+      { name: 'type', schema: S.STRING, required: true, description: 'job type (§5.1)', check: fieldCheck('MB_TASK_TYPE_MISSING') },
     ],
     answers: [{ status: 200, description: 'State: 1 success, 2 unfinished, 3 failed, 4 unknown', schema: S.TASK_STATE }],
   },
@@ -189,10 +191,10 @@ export const ROUTES: readonly Route[] = [
     endpoint: 'backups', subPath: '*', method: 'POST', section: '4.17', summary: 'Creates course backups (one job per course)',
     handler: createBackups, async: true,
     body: [
-      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: { message: INSTANCE_ID } },
-      { name: 'mode', schema: S.BACKUP_MODE, description: 'default auto', check: { message: 'Bad Request - Please provide a valid backup mode.' } },
-      { name: 'storage', schema: S.LOCAL_STORAGE, description: 'default local', check: { message: 'Currently support only local storage.' } },
-      { name: 'courses', schema: S.COURSE_IDS, required: true, check: { message: 'Bad Request - Please provide Moodle course ids.' } },
+      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_INSTANCE_ID_INVALID') },
+      { name: 'mode', schema: S.BACKUP_MODE, description: 'default auto', check: fieldCheck('MB_BACKUP_MODE_INVALID') },
+      { name: 'storage', schema: S.LOCAL_STORAGE, description: 'default local', check: fieldCheck('MB_STORAGE_NOT_LOCAL') },
+      { name: 'courses', schema: S.COURSE_IDS, required: true, check: fieldCheck('MB_BACKUP_COURSES_MISSING') },
       { name: 'credentials', schema: {}, description: 'ignored' },
     ],
     answers: [{ status: 200, description: 'Jobs accepted per course', schema: S.BACKUPS_CREATED }],
@@ -201,7 +203,7 @@ export const ROUTES: readonly Route[] = [
     endpoint: 'backups', subPath: '*', method: 'PUT', section: '4.18', summary: 'Restores a backup into its course (one job)',
     handler: restoreBackup, async: true,
     body: [
-      { name: 'moodle_course_id', schema: S.ID_VALUE, required: true, check: { message: 'Bad Request - Please provide valid Moodle course id.' } },
+      { name: 'moodle_course_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_RESTORE_COURSE_ID_INVALID') },
       { name: 'link', schema: S.LINK, required: true },
       { name: 'instance_id', schema: S.ID_VALUE, required: true },
       { name: 'storage', schema: S.LOCAL_STORAGE, description: 'default local' },
@@ -212,21 +214,21 @@ export const ROUTES: readonly Route[] = [
     ],
     answers: [{ status: 200, description: 'Job accepted', schema: S.RESTORE_ACCEPTED }],
     errors: [
-      [400, 'Course not exist in Moodle.'], [400, 'Bad Request - Please provide valid backup link.'],
-      [400, 'Bad Request - Please provide valid instance id.'], [400, 'Currently support only local storage.'],
-      [400, "Bad Request - Invalid field '<path>'."],
+      E('MB_RESTORE_COURSE_NOT_FOUND'), E('MB_RESTORE_LINK_INVALID'),
+      E('MB_RESTORE_INSTANCE_ID_INVALID'), E('MB_STORAGE_NOT_LOCAL'),
+      E('MB_INVALID_FIELD'),
     ],
   },
   {
     endpoint: 'backups', subPath: '*', method: 'DELETE', section: '4.19', summary: 'Deletes backup files (one job per file)',
     handler: deleteBackups, async: true,
     body: [
-      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: { message: 'Bad Request - Please provide valid instance ID.' } },
-      { name: 'storages', schema: S.STORAGES, required: true, check: { message: 'Bad Request - Please provide storages.', schema: S.NON_EMPTY_COLLECTION } },
-      { name: 'backups', schema: S.BACKUP_ITEMS, required: true, check: { message: 'Bad Request - Please provide backups to delete.', schema: S.NON_EMPTY_COLLECTION } },
+      { name: 'instance_id', schema: S.ID_VALUE, required: true, check: fieldCheck('MB_DELETE_INSTANCE_ID_INVALID') },
+      { name: 'storages', schema: S.STORAGES, required: true, check: fieldCheck('MB_DELETE_STORAGES_MISSING', { schema: S.NON_EMPTY_COLLECTION }) },
+      { name: 'backups', schema: S.BACKUP_ITEMS, required: true, check: fieldCheck('MB_DELETE_BACKUPS_MISSING', { schema: S.NON_EMPTY_COLLECTION }) },
       { name: 'user_id', schema: S.NULLABLE_ID_VALUE, description: 'null for automatic pruning' },
     ],
     answers: [{ status: 200, description: 'Outcome per item', schema: S.BACKUPS_DELETED }],
-    errors: [[400, "Bad Request - Invalid field '<path>'."]],
+    errors: [E('MB_INVALID_FIELD')],
   },
 ]

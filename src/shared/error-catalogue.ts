@@ -126,6 +126,7 @@ export const ERROR_CATALOGUE = {
   MB_PLUGIN_UPDATES_MISSING: { when: 'POST /plugins/updates without updates', moopanel: { status: 400, message: 'Bad request - no updates specified.' } },
   MB_PLUGIN_ZIP_URLS_MISSING: { when: 'POST /plugins/installzip without updates', moopanel: { status: 400, message: 'Bad request - no zip files urls specified.' } },
   MB_PLUGINS_UNDEFINED_METHOD: { when: 'POST /plugins on another sub-path', moopanel: { status: 400, message: 'Bad request - undefined method.' } },
+  MB_PLUGIN_NOT_SPECIFIED: { when: 'GET or POST /plugin without plugin', moopanel: { status: 400, message: 'Plugin not specified.' } },
   MB_PLUGIN_NOT_FOUND: { when: 'GET or POST /plugin: no such plugin', moopanel: { status: 400, message: 'Plugin not exist.' } },
   MB_UNINSTALL_NOT_CONFIRMED: { when: 'POST /plugin/uninstall without confirm: true', moopanel: { status: 403, message: 'Not confirmed.' } },
   MB_UNINSTALL_REFUSED: {
@@ -281,6 +282,11 @@ export function itemsCodeOfReason(reason: string): ItemsCode | undefined {
   return ITEMS_BY_REASON.get(reason)
 }
 
+/** The management API code whose message (without parameters) is `message`, or undefined. */
+export function moopanelCodeOfMessage(message: string): MoopanelCode | undefined {
+  return MOOPANEL_BY_MESSAGE.get(message)
+}
+
 /** The code of a package error's domain code, or undefined. */
 export function packageCodeOf(domainCode: string): PackageCode | undefined {
   return PACKAGES_BY_CODE.get(domainCode)
@@ -288,8 +294,10 @@ export function packageCodeOf(domainCode: string): PackageCode | undefined {
 
 const ITEMS_BY_REASON = new Map<string, ItemsCode>()
 const PACKAGES_BY_CODE = new Map<string, PackageCode>()
+const MOOPANEL_BY_MESSAGE = new Map<string, MoopanelCode>()
 for (const code of ERROR_CODES) {
   const entry: CatalogueEntry = ERROR_CATALOGUE[code]
   if (entry.items && !ITEMS_BY_REASON.has(entry.items.reason)) ITEMS_BY_REASON.set(entry.items.reason, code as ItemsCode)
+  if (entry.moopanel && !MOOPANEL_BY_MESSAGE.has(entry.moopanel.message)) MOOPANEL_BY_MESSAGE.set(entry.moopanel.message, code as MoopanelCode)
   if (entry.packages) PACKAGES_BY_CODE.set(entry.packages.code, code as PackageCode)
 }

@@ -12,7 +12,7 @@ export type AsyncPlan =
   | { kind: 'jobs'; jobs: NewJob[]; respond: (ids: number[]) => object }
 
 /** 503 of the §5.3 refusal; MooPanel waits 15 s and retries. */
-export const REFUSED: Reply = { ...errorReply(503, 'Service Unavailable - try again later.'), headers: { 'retry-after': '15' } }
+export const REFUSED: Reply = { ...errorReply('MB_SERVICE_BUSY'), headers: { 'retry-after': '15' } }
 
 /**
  * The acceptance order of moopanel-api.md §5.3: idempotency lookup (a replay answers at once with

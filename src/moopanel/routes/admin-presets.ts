@@ -11,7 +11,7 @@ async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
   // `instanceid` is an id value (route table).
   const instanceId = idValue(ctx.query.get('instanceid'))!
   if (!(await moodleHasAdminPresets(ctx.deps.moodle))) {
-    return { kind: 'error', reply: errorReply(501, 'Not implemented - Admin presets plugin not found.') }
+    return { kind: 'error', reply: errorReply('MB_ADMIN_PRESETS_MISSING') }
   }
   return {
     kind: 'jobs',

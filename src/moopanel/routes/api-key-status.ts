@@ -18,7 +18,7 @@ export const postApiKeyStatus: EndpointHandler = async (ctx) => {
     return ok({ status: true, key_expiration_date: 'permanent' }, 201)
   }
   const expiry = parseTimestamp(value)
-  if (expiry === null) return errorReply(400, 'Invalid API key expiration_date')
+  if (expiry === null) return errorReply('MB_KEY_EXPIRY_INVALID')
   await ctx.deps.keys.setExpiry(expiry)
   return ok({ status: true, key_expiration_date: expiry }, 201)
 }

@@ -7,7 +7,7 @@ import { BACKUP_DELETE_JOB } from '../jobs/job-names.ts'
 import { isObject } from '../json-values.ts'
 import { deleteBackupRequest, type DeleteBackupPayload } from '../jobs/delete-backup.ts'
 
-const invalid = (path: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, `Bad Request - Invalid field '${path}'.`) })
+const invalid = (path: string): AsyncPlan => ({ kind: 'error', reply: errorReply('MB_INVALID_FIELD', { path }) })
 
 /** DELETE /backups: one `backup_course_delete` job per deletable item (moopanel-api.md §4.19). */
 export const deleteBackups: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx))

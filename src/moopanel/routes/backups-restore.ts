@@ -1,12 +1,13 @@
 import { isWellFormedBackupLink, readCourseChangeMarkers, resolveBackupFile } from '../../moodle/index.ts'
 import { acceptAsync, type AsyncPlan } from '../async/accept-async.ts'
 import { idValue } from '../async/id-value.ts'
+import type { MoopanelCode } from '../../shared/error-catalogue.ts'
 import { errorReply, type EndpointContext, type EndpointHandler } from '../context.ts'
 import { sealJobSecret } from '../jobs/job-secrets.ts'
 import { restoreBackupRequest } from '../jobs/restore-backup.ts'
 
-const error = (message: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, message) })
-const invalid = (path: string): AsyncPlan => error(`Bad Request - Invalid field '${path}'.`)
+const error = (code: MoopanelCode): AsyncPlan => ({ kind: 'error', reply: errorReply(code) })
+const invalid = (path: string): AsyncPlan => ({ kind: 'error', reply: errorReply('MB_INVALID_FIELD', { path }) })
 
 /** PUT /backups: one `backup_course_restore` job (moopanel-api.md §4.18). */
 export const restoreBackup: EndpointHandler = (ctx) => acceptAsync(ctx, () => plan(ctx))
@@ -16,14 +17,14 @@ async function plan(ctx: EndpointContext): Promise<AsyncPlan> {
   // moodle_course_id is checked by the route table; the rest follows the course check, here.
   const p = ctx.payload
   const courseId = idValue(p['moodle_course_id'])!
-  if (!(await readCourseChangeMarkers(ctx.deps.moodle, [courseId])).has(courseId)) return error('Course not exist in Moodle.')
+  if (!(await readCourseChangeMarkers(ctx.deps.moodle, [courseId])).has(courseId)) return error('MB_RESTORE_COURSE_NOT_FOUND')
   const link = p['link']
   if (!isWellFormedBackupLink(link) || (await resolveBackupFile(ctx.deps.moodle, link)) === null) {
-    return error('Bad Request - Please provide valid backup link.')
+    return error('MB_RESTORE_LINK_INVALID')
   }
   const instanceId = idValue(p['instance_id'])
-  if (instanceId === null) return error('Bad Request - Please provide valid instance id.')
-  if ((p['storage'] ?? 'local') !== 'local') return error('Currently support only local storage.')
+  if (instanceId === null) return error('MB_RESTORE_INSTANCE_ID_INVALID')
+  if ((p['storage'] ?? 'local') !== 'local') return error('MB_STORAGE_NOT_LOCAL')
   const password = p['password'] ?? ''
   if (typeof password !== 'string') return invalid('password')
   const userId = optionalId(p['user_id'])

@@ -17,8 +17,8 @@ const POLL_MS = 200
  * runs under the site lock (by any worker) while the request waits for its outcome.
  */
 export async function uninstallPlugin(ctx: EndpointContext, plugin: PluginEntry): Promise<Reply> {
-  if (ctx.payload['confirm'] !== true) return errorReply(403, 'Not confirmed.')
-  if (plugin.versionDb === null || plugin.isStandard) return errorReply(400, 'Plugin can not be uninstalled.')
+  if (ctx.payload['confirm'] !== true) return errorReply('MB_UNINSTALL_NOT_CONFIRMED')
+  if (plugin.versionDb === null || plugin.isStandard) return errorReply('MB_UNINSTALL_REFUSED')
   const { store } = ctx.deps
   if ((await countUnfinishedMoodleChangingJobs(store)) > 0 || (await refused(ctx))) return REFUSED
   const { ids } = await enqueueJobs(store, [uninstallRequest({ component: plugin.component, dir: plugin.disk?.dir ?? null })], {
@@ -28,15 +28,15 @@ export async function uninstallPlugin(ctx: EndpointContext, plugin: PluginEntry)
   const started = Date.now()
   for (;;) {
     const job = await findJob(store, id)
-    if (!job) return errorReply(400, 'Plugin can not be uninstalled.')
+    if (!job) return errorReply('MB_UNINSTALL_REFUSED')
     if (job.state === 'queued' && Date.now() - started > LOCK_WAIT_MS && (await cancelQueuedJob(store, id))) return REFUSED
     if (job.state === 'finished') {
       const result = parseResult(job.result)
-      if (job.outcome !== 'success' || !result) return errorReply(400, 'Plugin can not be uninstalled.')
-      if (!result.uninstalled) return errorReply(400, 'Plugin can not be uninstalled.')
+      if (job.outcome !== 'success' || !result) return errorReply('MB_UNINSTALL_REFUSED')
+      if (!result.uninstalled) return errorReply('MB_UNINSTALL_REFUSED')
       return ok({ uninstalled: true, removed: result.removed })
     }
-    if (Date.now() - started > OUTCOME_WAIT_MS) return errorReply(400, 'Plugin can not be uninstalled.')
+    if (Date.now() - started > OUTCOME_WAIT_MS) return errorReply('MB_UNINSTALL_REFUSED')
     await sleep(POLL_MS)
   }
 }

@@ -13,13 +13,13 @@ export const pluginDetails: EndpointHandler = (ctx) => withPlugin(ctx, (inventor
 export const pluginUninstall: EndpointHandler = (ctx) => withPlugin(ctx, (_inventory, entry) => uninstallPlugin(ctx, entry))
 
 /** POST /plugin with another sub-path: 501, after the plugin checks. */
-export const pluginPostOther: EndpointHandler = (ctx) => withPlugin(ctx, async () => errorReply(501, 'Not implemented yet.'))
+export const pluginPostOther: EndpointHandler = (ctx) => withPlugin(ctx, async () => errorReply('MB_NOT_IMPLEMENTED'))
 
 /** The plugin checks that come before method dispatch (§4.9); `plugin` is given (route table). */
 async function withPlugin(ctx: EndpointContext, then: (inventory: PluginInventory, entry: PluginEntry) => Promise<Reply>): Promise<Reply> {
   const inventory = await getPluginInventory(ctx.deps.moodle)
   const entry = inventory.byComponent.get(param(ctx, 'plugin')!)
-  if (!entry) return errorReply(400, 'Plugin not exist.')
+  if (!entry) return errorReply('MB_PLUGIN_NOT_FOUND')
   return then(inventory, entry)
 }
 

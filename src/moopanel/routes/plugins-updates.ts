@@ -5,8 +5,7 @@ import { isObject } from '../json-values.ts'
 import { installZipRequest } from '../jobs/install-zip-plugins.ts'
 import { updatePluginsRequest, type PluginUpdateItem } from '../jobs/update-plugins.ts'
 
-const error = (message: string): AsyncPlan => ({ kind: 'error', reply: errorReply(400, message) })
-const invalid = (path: string) => error(`Bad Request - Invalid field '${path}'.`)
+const invalid = (path: string): AsyncPlan => ({ kind: 'error', reply: errorReply('MB_INVALID_FIELD', { path }) })
 const COMPONENT = /^[a-z][a-z0-9]*_[a-z][a-z0-9_]*$/
 const VERSION = /^\d{1,12}$/
 

@@ -4,10 +4,10 @@ import { errorReply, ok, param, type EndpointContext, type EndpointHandler } fro
 /** GET /user: one user by the first given of upn, username, email, id (§4.5). */
 export const user: EndpointHandler = async (ctx) => {
   const lookup = lookupFrom(ctx)
-  if (lookup === null) return errorReply(400, 'No parameters provided.')
-  if (lookup === 'not_found') return errorReply(400, 'User not found.')
+  if (lookup === null) return errorReply('MB_USER_NO_PARAMETERS')
+  if (lookup === 'not_found') return errorReply('MB_USER_NOT_FOUND')
   const row = await findUser(ctx.deps.moodle, lookup)
-  if (!row) return errorReply(400, 'User not found.')
+  if (!row) return errorReply('MB_USER_NOT_FOUND')
   return ok({ user: row })
 }
 

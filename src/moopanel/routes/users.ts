@@ -40,11 +40,11 @@ async function smallListReply(ctx: EndpointContext): Promise<Reply | null> {
 async function listUserReply(ctx: EndpointContext): Promise<Reply> {
   const columns = await listUserColumns(ctx.deps.moodle)
   const fields = parseFields(ctx.query.get('fields'), columns)
-  if (!fields) return errorReply(400, 'Invalid fields.')
+  if (!fields) return errorReply('MB_USERS_INVALID_FIELDS')
   const sort = parseSort(ctx.query.get('sort'), columns)
-  if (!sort) return errorReply(400, 'Invalid sort.')
+  if (!sort) return errorReply('MB_USERS_INVALID_SORT')
   const paging = parsePaging(param(ctx, 'page'), param(ctx, 'perpage'))
-  if (paging === 'invalid') return errorReply(400, 'Invalid paging.')
+  if (paging === 'invalid') return errorReply('MB_USERS_INVALID_PAGING')
   const listing = await listUsers(ctx.deps.moodle, { search: ctx.query.get('search'), columns: fields, sort, paging })
   if (paging) {
     const rows: RawUserRow[] = []
@@ -119,7 +119,7 @@ export const usersOnline: EndpointHandler = async (ctx) => {
   const endText = param(ctx, 'timeEnd')
   const endSec = endText === undefined ? Math.floor(ctx.deps.nowMs() / 1000) + 1 : seconds(endText)
   const startSec = startText === undefined ? Math.max(0, endSec - 300) : seconds(startText)
-  if (startSec > endSec) return errorReply(400, 'StartTime must be less than endTime.')
+  if (startSec > endSec) return errorReply('MB_USERS_START_AFTER_END')
   const result = await online(ctx).get(`${startSec}:${endSec}`, () => countOnlineUsers(ctx.deps.moodle, { startSec, endSec }))
   return ok({ all_users: result.all, online: result.online })
 }
