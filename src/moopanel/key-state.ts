@@ -16,7 +16,8 @@ const REFRESH_MS = 2000
 /**
  * The API switch, the key fingerprint and its expiry. The plain key stays in memory (callbacks
  * must send it); the store holds only its fingerprint. Values written by other processes (the CLI)
- * are picked up within two seconds.
+ * are picked up within two seconds. The values are those of the store view's site (`Store.site`):
+ * sites sharing one store each keep their own switch, fingerprint and expiry.
  */
 export class KeyState {
   private fingerprint: Buffer | null = null
