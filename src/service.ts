@@ -9,11 +9,11 @@ import { buildOpsServer, buildServer } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
-import { CallbackPacer, KeyState, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, warmUpMoopanel, type MoopanelDeps } from './moopanel/index.ts'
+import { CallbackPacer, KeyState, SharedLockouts, moodleGate, MoopanelMetrics, moopanelJobRegistry, startUpdateRefresh, warmUpMoopanel, type MoopanelDeps } from './moopanel/index.ts'
 import { countJobResults, countJobs, createWorker, findJob, listJobs, readJob, type JobRegistry } from './jobs/index.ts'
 import { callbackJobsOf } from './moopanel/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
-import { createItemsApi, createItemsAuthenticator, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
+import { createItemsApi, createItemsAuthenticator, SharedRateCounts, warmUpItems, type Extension, type ItemsApi, type ItemsAuthenticator } from './items/index.ts'
 import { startWarmUp } from './shared/warm-start.ts'
 import { Kysely } from 'kysely'
 import { bindListener } from './shared/listen-error.ts'
@@ -56,7 +56,7 @@ export interface ServiceSetup {
    * of it, not closed with the site), the job worker and the operations listener; the
    * site gets its logger (a child with its `site` field) and its metrics registry (labelled).
    */
-  shared?: { store: Store; registry: Registry; log: FastifyBaseLogger }
+  shared?: { store: Store; registry: Registry; log: FastifyBaseLogger; lockouts: SharedLockouts; rates: SharedRateCounts }
 }
 
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
@@ -102,8 +102,12 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
     await keys.applyConfig({ apiKey: config.api_key, apiEnabled: config.api_enabled })
     const registry = shared?.registry ?? new Registry()
     if (!shared) collectDefaultMetrics({ register: registry, prefix: 'moodle_bridge_process_' })
+    const lockoutRule = { threshold: config.auth_lockout_threshold, windowS: config.auth_lockout_window_s, durationS: config.auth_lockout_duration_s }
+    // Many sites: counted in the shared store, so every instance on it sees the same lock-outs.
+    const lockout = shared?.lockouts.lockoutFor(store.site, lockoutRule)
     const deps: MoopanelDeps = {
       moodle,
+      lockout,
       store,
       keys,
       nowMs,
@@ -111,11 +115,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       options: {
         ipAllowlist: config.ip_allowlist,
         trustedProxies: config.trusted_proxies,
-        lockout: {
-          threshold: config.auth_lockout_threshold,
-          windowS: config.auth_lockout_window_s,
-          durationS: config.auth_lockout_duration_s,
-        },
+        lockout: lockoutRule,
         maxBodyBytes: config.max_body_bytes,
         timezone: config.timezone ?? null,
         exposeSecretSettings: config.expose_secret_settings,
@@ -153,6 +153,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
             config, moodle, store: itemsStore, authenticator, log,
             extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
             sharesMoodleDatabase: shared !== undefined || !config.state_url, nowMs,
+            sharedRates: shared ? { counts: shared.rates, site: shared.store.site } : undefined,
           })
         } catch (error) {
           // A refused start (e.g. a missing Moodle table) must not leave the Items pool open.
@@ -268,6 +269,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           await app.close()
           await worker?.stop({ timeoutMs: 10_000 })
           await ops.close()
+          if (lockout) shared?.lockouts.release(opened.site, lockout)
           if (!shared) await opened.close()
           await moodle.close()
         })()),

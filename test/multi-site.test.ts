@@ -88,6 +88,9 @@ describe('serve --sites: many sites in one process', () => {
   }
 
   before(async () => {
+    // Every site's service tables live in one shared store (issue #8 point 3).
+    const state = await createPgCopy('sites_state')
+    copies.push(state)
     const a = await createPgCopy('sites_a')
     const b = await createPgCopy('sites_b')
     copies.push(a, b)
@@ -114,6 +117,7 @@ describe('serve --sites: many sites in one process', () => {
       env: {
         ...process.env,
         MOODLE_BRIDGE_SITES: sitesFile,
+        MOODLE_BRIDGE_STATE_URL: state.url,
         MOODLE_BRIDGE_PORT: String(port),
         MOODLE_BRIDGE_API_KEY: TEST_KEY,
         MOODLE_BRIDGE_LOG_LEVEL: 'info',

@@ -1,6 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import pino from 'pino'
-import { createMultiSiteServer } from '../multi-site.ts'
+import { createMultiSiteServer, processLogger } from '../multi-site.ts'
 import { createService } from '../service.ts'
 import { configFrom, fail, listenOrClose, onShutdown, type CommonFlags } from './common.ts'
 
@@ -22,9 +21,9 @@ export async function serveCommand(flags: CommonFlags): Promise<void> {
 
 /** `serve` with a sites file: many sites behind one listener (docs/sites.md). */
 async function serveSites(config: Awaited<ReturnType<typeof configFrom>>, sitesPath: string): Promise<void> {
-  const log = pino({ level: config.log_level === 'silent' ? 'silent' : config.log_level, base: undefined })
+  const log = processLogger(config)
   const server = await createMultiSiteServer(config, sitesPath, log)
   onShutdown(server.close)
-  const { api } = await listenOrClose(server.listen, server.close)
-  log.info({ api, sites: server.watch.current().sites.map((s) => s.id) }, 'serving sites')
+  const { api, ops } = await listenOrClose(server.listen, server.close)
+  log.info({ api, ops, sites: server.watch.current().sites.map((s) => s.id) }, 'serving sites')
 }

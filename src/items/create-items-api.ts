@@ -5,7 +5,8 @@ import { migrateItemsTables, type Store } from '../store/index.ts'
 import type { ItemsAuthenticator } from './auth/contract.ts'
 import { AddressList } from '../shared/client-address.ts'
 import type { CorsOptions } from './http/cors.ts'
-import { FixedWindowLimiter } from './http/rate-limiter.ts'
+import { FixedWindowLimiter, type RateLimiter } from './http/rate-limiter.ts'
+import type { SharedRateCounts, SharedWindowLimiter } from './http/shared-rate-limiter.ts'
 import { ItemsSwitches } from './http/switches.ts'
 import { loadRegistry } from './item-types/load-registry.ts'
 import { RegistryError, type ItemTypeRegistry } from './item-types/registry.ts'
@@ -30,6 +31,8 @@ export interface ItemsApiOptions {
   /** True when the state database is Moodle's own (the prefix rule of §13.1 then applies). */
   sharesMoodleDatabase?: boolean
   nowMs?: () => number
+  /** Budgets counted over every instance sharing the store (many sites): the process's exchange and this site's id. */
+  sharedRates?: { counts: SharedRateCounts; site: string }
 }
 
 import type { ItemsApi } from './items-api.ts'
@@ -63,11 +66,11 @@ export async function createItemsApi(options: ItemsApiOptions): Promise<ItemsApi
     nowS: () => Math.floor(nowMs() / 1000),
   }
   const wwwroot = moodle.wwwroot || undefined
+  const shared = options.sharedRates
+  const limiter = (bucket: 'ip' | 'user', budget: { max: number; window_s: number }): RateLimiter =>
+    shared ? shared.counts.limiter(shared.site, bucket, budget.max, budget.window_s * 1000) : new FixedWindowLimiter(budget.max, budget.window_s * 1000, nowMs)
   const limits = config.items_rate_limit_enabled
-    ? {
-        ip: new FixedWindowLimiter(config.items_rate_limit_per_ip.max, config.items_rate_limit_per_ip.window_s * 1000, nowMs),
-        user: new FixedWindowLimiter(config.items_rate_limit_per_user.max, config.items_rate_limit_per_user.window_s * 1000, nowMs),
-      }
+    ? { ip: limiter('ip', config.items_rate_limit_per_ip), user: limiter('user', config.items_rate_limit_per_user) }
     : null
   return {
     core,
@@ -85,7 +88,10 @@ export async function createItemsApi(options: ItemsApiOptions): Promise<ItemsApi
       const user = await findUser(moodle, { by: 'id', value: caller.principal.userId })
       return { id: caller.principal.userId, username: user?.username ?? '', isSiteAdmin: caller.principal.siteAdmin, method: caller.principal.via }
     },
-    close: () => options.authenticator.close(),
+    close: async () => {
+      if (shared && limits) for (const l of [limits.ip, limits.user]) shared.counts.release(l as SharedWindowLimiter)
+      await options.authenticator.close()
+    },
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AddressList } from '../shared/client-address.ts'
 import type { CorsOptions } from './http/cors.ts'
-import type { FixedWindowLimiter } from './http/rate-limiter.ts'
+import type { RateLimiter } from './http/rate-limiter.ts'
 import type { ItemsSwitches } from './http/switches.ts'
 import type { ItemTypeRegistry } from './item-types/registry.ts'
 import type { Caller, ItemsCore } from './operations/items-core.ts'
@@ -23,7 +23,7 @@ export interface ItemsApi {
   registry: ItemTypeRegistry
   options: ItemsHttpOptions
   switches: ItemsSwitches
-  limiters: { ip: FixedWindowLimiter; user: FixedWindowLimiter } | null
+  limiters: { ip: RateLimiter; user: RateLimiter } | null
   trusted: AddressList
   openapi: OpenApiDocuments
   userOf(caller: Caller): Promise<AuthenticatedUser>

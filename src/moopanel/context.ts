@@ -4,6 +4,7 @@ import type { Moodle } from '../moodle/index.ts'
 import type { Store } from '../store/index.ts'
 import { formatMessage, moopanelWire, type MessageParams, type MoopanelCode } from '../shared/error-catalogue.ts'
 import type { KeyState } from './key-state.ts'
+import type { Lockout } from './lockout.ts'
 import type { MoopanelMetrics } from './metrics.ts'
 
 /** What the management API needs from the rest of the service. */
@@ -16,6 +17,8 @@ export interface MoopanelDeps {
   metrics?: MoopanelMetrics
   /** True once shutdown began: new asynchronous work is refused (503). */
   shuttingDown?: () => boolean
+  /** The wrong-key lock-out to use (shared by instances through the store, many sites); a new in-memory one otherwise. */
+  lockout?: Lockout
 }
 
 /** The management API's slice of the configuration. */

@@ -11,3 +11,4 @@ export { startUpdateRefresh, requestUpdateRefreshIfDue, type UpdateCheckOptions 
 export { warmUpMoopanel } from './warm-up.ts'
 export { JOB_NAMES, type JobName } from './jobs/job-names.ts'
 export { moopanelOpenApi, type MoopanelOpenApi } from './openapi/moopanel-openapi.ts'
+export { SharedLockouts } from './shared-lockouts.ts'

@@ -14,7 +14,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'DELETE'])
 
 /** The request pipeline of the management API, in the order of moopanel-api.md §3.3. */
 export function createPipeline(deps: MoopanelDeps) {
-  const lockout = new Lockout(deps.options.lockout, deps.nowMs)
+  const lockout = deps.lockout ?? new Lockout(deps.options.lockout, deps.nowMs)
   const allow = new AddressList(deps.options.ipAllowlist)
   const trusted = new AddressList(deps.options.trustedProxies)
 
