@@ -1,13 +1,21 @@
+import { formatMessage, itemsCodeOfReason, itemsWire, type ItemsCode, type MessageParams } from '../shared/error-catalogue.ts'
 import { errorsOf, selectViolations, summaryMessage, type Violation } from './messages.ts'
 
 /** Field path → messages (§10.5). */
 export type FieldErrors = Record<string, string[]>
 
-/** An error rendered with the error envelope (§4.4): status, reason, message, optional field errors. */
+/**
+ * An error rendered with the error envelope (§4.4): status, reason, message, optional field errors,
+ * and its code of the error catalogue (src/shared/error-catalogue.ts; never on the wire). The code
+ * is given, or found from the reason; a reason the catalogue does not know (an extension's own) is
+ * `MB_EXTENSION_ERROR`.
+ */
 export class ItemsApiError extends Error {
   override readonly name: string = 'ItemsApiError'
   readonly errors?: FieldErrors
   readonly headers?: Record<string, string>
+  /** The catalogue code. */
+  readonly errorCode: ItemsCode
   /** The same errors as §10.5 violations, when known. */
   violations?: Violation[]
 
@@ -15,12 +23,31 @@ export class ItemsApiError extends Error {
     readonly status: number,
     readonly reason: string,
     message: string,
-    options?: { errors?: FieldErrors; headers?: Record<string, string> },
+    options?: { errors?: FieldErrors; headers?: Record<string, string>; code?: ItemsCode },
   ) {
     super(message)
     if (options?.errors) this.errors = options.errors
     if (options?.headers) this.headers = options.headers
+    this.errorCode = options?.code ?? itemsCodeOfReason(reason) ?? 'MB_EXTENSION_ERROR'
   }
+}
+
+/**
+ * The error of a catalogue code: its status, reason and message (with `params` filled in); a code
+ * whose status is `'given'` takes `status` (and may take the reason) from the caller.
+ */
+export function itemsError(
+  code: ItemsCode,
+  params?: MessageParams,
+  options: { status?: number; reason?: string; errors?: FieldErrors; headers?: Record<string, string> } = {},
+): ItemsApiError {
+  const wire = itemsWire(code)
+  const status = options.status ?? (wire.status === 'given' ? 500 : wire.status)
+  return new ItemsApiError(status, options.reason ?? wire.reason, formatMessage(wire.message, params), {
+    errors: options.errors,
+    headers: options.headers,
+    code,
+  })
 }
 
 /** 400; reason 'invalid_parameters' when errors are given, else 'bad_request'. */
@@ -40,7 +67,7 @@ export class ForbiddenError extends ItemsApiError {
 /** 404; defaults: reason 'item_not_found', message 'Item not found.'. */
 export class NotFoundError extends ItemsApiError {
   constructor(message?: string, options?: { reason?: string }) {
-    super(404, options?.reason ?? 'item_not_found', message ?? 'Item not found.')
+    super(404, options?.reason ?? 'item_not_found', message ?? itemsWire('MB_ITEM_NOT_FOUND').message)
   }
 }
 
@@ -57,7 +84,7 @@ export class ValidationError extends ItemsApiError {
     const violations: Violation[] = Object.keys(errors)
       .sort()
       .flatMap((field) => (errors[field] ?? []).map((m) => ({ field, rule: 'invalid', message: m, params: {} })))
-    super(422, 'validation_failed', summaryMessage(violations), { errors })
+    super(422, 'validation_failed', summaryMessage(violations), { errors, code: 'MB_VALIDATION_FAILED' })
     this.violations = violations
   }
 }
@@ -65,59 +92,66 @@ export class ValidationError extends ItemsApiError {
 /** A 400 `invalid_parameters` or 422 `validation_failed` from violations (selected and ordered per §10.4). */
 export function violationError(status: 400 | 422, all: Violation[]): ItemsApiError {
   const selected = selectViolations(all)
-  const error = new ItemsApiError(status, status === 400 ? 'invalid_parameters' : 'validation_failed', summaryMessage(selected), {
+  const error = itemsError(status === 400 ? 'MB_INVALID_PARAMETERS' : 'MB_VALIDATION_FAILED', { summary: summaryMessage(selected) }, {
     errors: errorsOf(selected),
   })
   error.violations = selected
   return error
 }
 
-/** The messages of the reasons an authenticator may refuse with (§4.4). */
-export const REFUSAL_MESSAGES: Readonly<Record<string, string>> = {
-  ambiguous_credentials: 'Credentials were sent in more than one way.',
-  missing_credentials: 'Unauthenticated.',
-  invalid_credentials: 'Unauthenticated.',
-  expired_credentials: 'Unauthenticated.',
-  invalid_sesskey: 'A valid sesskey is required for this request.',
-  maintenance: 'The site is in maintenance mode.',
-  unavailable: 'The service is temporarily unavailable.',
+/** The codes of the reasons an authenticator may refuse with (§4.4, §5). */
+const REFUSAL_CODES = {
+  ambiguous_credentials: 'MB_AMBIGUOUS_CREDENTIALS',
+  missing_credentials: 'MB_MISSING_CREDENTIALS',
+  invalid_credentials: 'MB_INVALID_CREDENTIALS',
+  expired_credentials: 'MB_EXPIRED_CREDENTIALS',
+  invalid_sesskey: 'MB_INVALID_SESSKEY',
+  maintenance: 'MB_MAINTENANCE',
+  unavailable: 'MB_UNAVAILABLE',
+} as const satisfies Record<string, ItemsCode>
+
+/** The messages of the reasons an authenticator may refuse with (§4.4), from the catalogue. */
+export const REFUSAL_MESSAGES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(REFUSAL_CODES).map(([reason, code]) => [reason, itemsWire(code).message]),
+)
+
+function refusalCode(reason: string): ItemsCode {
+  return Object.hasOwn(REFUSAL_CODES, reason) ? REFUSAL_CODES[reason as keyof typeof REFUSAL_CODES] : 'MB_INVALID_CREDENTIALS'
 }
+
+const retry60 = (): Record<string, string> => ({ 'retry-after': '60' })
 
 /** The fixed errors of §4.4. */
 export const Errors = {
   /** A request Node could not parse (written to the socket by the server's client-error handler). */
-  badRequest: () => new ItemsApiError(400, 'bad_request', 'Bad request.'),
+  badRequest: () => itemsError('MB_BAD_REQUEST'),
   /** Headers over Node's limit (431, written to the socket like badRequest). */
-  requestHeaderTooLarge: () => new ItemsApiError(431, 'request_header_too_large', 'The request headers are too large.'),
+  requestHeaderTooLarge: () => itemsError('MB_REQUEST_HEADER_TOO_LARGE'),
   /** An authenticator's refusal (§5): its status, reason and headers, the message of its reason. */
-  refused: (status: number, reason: string, headers?: Record<string, string>) =>
-    new ItemsApiError(status, reason, REFUSAL_MESSAGES[reason] ?? 'Unauthenticated.', { headers }),
-  invalidJson: () => new ItemsApiError(400, 'invalid_json', 'Malformed JSON in request body.'),
-  invalidBody: () => new ItemsApiError(400, 'invalid_body', 'The request body must be a JSON object.'),
-  apiDisabled: () => new ItemsApiError(403, 'api_disabled', 'The API is disabled.'),
-  missingCapability: (capability: string) => new ItemsApiError(403, 'missing_capability', `Missing capability: ${capability}`),
-  noReadableType: () => new ItemsApiError(403, 'missing_capability', 'You may not read any item type.'),
-  routeNotFound: () => new ItemsApiError(404, 'route_not_found', 'Route not found.'),
-  itemNotFound: () => new ItemsApiError(404, 'item_not_found', 'Item not found.'),
-  methodNotAllowed: (allow: string) => new ItemsApiError(405, 'method_not_allowed', 'Method not allowed.', { headers: { allow } }),
-  readOnlyType: (type: string) =>
-    new ItemsApiError(405, 'read_only_type', `Items of type ${type} are read-only: they are Moodle records and can only be changed in Moodle.`, {
-      headers: { allow: 'GET, HEAD, OPTIONS' },
-    }),
-  hasChildren: () => new ItemsApiError(409, 'item_has_children', 'The item has child items; delete them or change their parent first.'),
-  preconditionFailed: (etag: string) => new ItemsApiError(412, 'precondition_failed', 'The item has been modified since it was read.', { headers: { etag } }),
-  payloadTooLarge: () => new ItemsApiError(413, 'payload_too_large', 'The request body is too large.'),
-  unsupportedMediaType: () => new ItemsApiError(415, 'unsupported_media_type', 'The request body must be sent as application/json.'),
-  preconditionRequired: () => new ItemsApiError(428, 'precondition_required', 'This request requires an If-Match header.'),
-  tooManyRequests: (retryAfterS: number) => new ItemsApiError(429, 'too_many_requests', 'Too Many Attempts.', { headers: { 'retry-after': String(retryAfterS) } }),
-  serverError: () => new ItemsApiError(500, 'server_error', 'Server Error.'),
-  maintenance: () => new ItemsApiError(503, 'maintenance', 'The site is in maintenance mode.', { headers: { 'retry-after': '60' } }),
-  unavailable: () => new ItemsApiError(503, 'unavailable', 'The service is temporarily unavailable.', { headers: { 'retry-after': '60' } }),
+  refused: (status: number, reason: string, headers?: Record<string, string>) => {
+    const code = refusalCode(reason)
+    return new ItemsApiError(status, reason, REFUSAL_MESSAGES[reason] ?? itemsWire(code).message, { headers, code })
+  },
+  invalidJson: () => itemsError('MB_INVALID_JSON'),
+  invalidBody: () => itemsError('MB_INVALID_BODY'),
+  apiDisabled: () => itemsError('MB_API_DISABLED'),
+  missingCapability: (capability: string) => itemsError('MB_MISSING_CAPABILITY', { capability }),
+  noReadableType: () => itemsError('MB_NO_READABLE_TYPE'),
+  routeNotFound: () => itemsError('MB_ROUTE_NOT_FOUND'),
+  itemNotFound: () => itemsError('MB_ITEM_NOT_FOUND'),
+  methodNotAllowed: (allow: string) => itemsError('MB_METHOD_NOT_ALLOWED', undefined, { headers: { allow } }),
+  readOnlyType: (type: string) => itemsError('MB_READ_ONLY_TYPE', { type }, { headers: { allow: 'GET, HEAD, OPTIONS' } }),
+  hasChildren: () => itemsError('MB_ITEM_HAS_CHILDREN'),
+  preconditionFailed: (etag: string) => itemsError('MB_PRECONDITION_FAILED', undefined, { headers: { etag } }),
+  payloadTooLarge: () => itemsError('MB_BODY_TOO_LARGE'),
+  unsupportedMediaType: () => itemsError('MB_UNSUPPORTED_MEDIA_TYPE'),
+  preconditionRequired: () => itemsError('MB_PRECONDITION_REQUIRED'),
+  tooManyRequests: (retryAfterS: number) => itemsError('MB_RATE_LIMITED', undefined, { headers: { 'retry-after': String(retryAfterS) } }),
+  serverError: () => itemsError('MB_INTERNAL'),
+  maintenance: () => itemsError('MB_MAINTENANCE', undefined, { headers: retry60() }),
+  unavailable: () => itemsError('MB_UNAVAILABLE', undefined, { headers: retry60() }),
   /** A Moodle table the API reads has gone (checked at start-up; the log names the table). */
-  moodleTableMissing: () =>
-    new ItemsApiError(503, 'moodle_table_missing', 'The service is temporarily unavailable: a Moodle table it reads is missing.', {
-      headers: { 'retry-after': '60' },
-    }),
+  moodleTableMissing: () => itemsError('MB_MOODLE_TABLE_MISSING', undefined, { headers: retry60() }),
   unauthenticated: (reason: string) =>
-    new ItemsApiError(401, reason, 'Unauthenticated.', { headers: { 'www-authenticate': 'Bearer realm="moodle-bridge"' } }),
+    new ItemsApiError(401, reason, 'Unauthenticated.', { headers: { 'www-authenticate': 'Bearer realm="moodle-bridge"' }, code: refusalCode(reason) }),
 }

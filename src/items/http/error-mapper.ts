@@ -9,7 +9,7 @@ import { errorReply, type Reply } from './reply.ts'
 import { stateOf } from './request-state.ts'
 
 /**
- * Any error of the Items API as an ItemsApiError of the catalogue (errors.ts): its own errors as
+ * Any error of the Items API as an ItemsApiError (errors.ts; each carries its code of src/shared/error-catalogue.ts): its own errors as
  * they are, Fastify's validation of path and query parameters as 400 `invalid_parameters` (§10.4),
  * an unreachable database or a missing Moodle table as 503, anything else 500, logged once here.
  */
@@ -18,15 +18,15 @@ export function toItemsError(error: unknown, request: FastifyRequest): ItemsApiE
   const validation = (error as FastifyError | null)?.validation
   if (Array.isArray(validation)) return violationError(400, violationsFromAjv(validation as Parameters<typeof violationsFromAjv>[0]))
   if (isConnectionFailure(error)) {
-    request.log.error({ err: error }, 'database unreachable')
+    request.log.error({ err: error, code: 'MB_UNAVAILABLE' }, 'database unreachable')
     return Errors.unavailable()
   }
   const table = missingTableOf(error)
   if (table !== null) {
-    request.log.error({ table }, `Moodle table ${table} is missing`)
+    request.log.error({ table, code: 'MB_MOODLE_TABLE_MISSING' }, `Moodle table ${table} is missing`)
     return Errors.moodleTableMissing()
   }
-  request.log.error({ err: error }, 'unexpected error')
+  request.log.error({ err: error, code: 'MB_INTERNAL' }, 'unexpected error')
   return Errors.serverError()
 }
 
