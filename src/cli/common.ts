@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, type Config, type OptionName } from '../config/index.ts'
-import { MoodleSetupError } from '../moodle/index.ts'
+import { MoodleSetupError, type MoodleOverrides } from '../moodle/index.ts'
 import { ListenError } from '../shared/listen-error.ts'
 import { describeListenError } from './listen-failure.ts'
 
@@ -10,6 +10,8 @@ export interface CommonFlags {
   host?: string
   port?: string
   stateUrl?: string
+  /** `--sites FILE`: the sites file (option `sites`), for the commands that act on one site of it. */
+  sites?: string
 }
 
 /** Loads the configuration from `--config`, the environment and the flags. */
@@ -19,8 +21,18 @@ export function configFrom(flags: CommonFlags): Promise<Config> {
     host: flags.host,
     port: flags.port,
     state_url: flags.stateUrl,
+    sites: flags.sites,
   }
   return loadConfig({ file: flags.config, env: process.env, flags: fromFlags })
+}
+
+/** The Moodle overrides of a configuration (db_*, wwwroot, dataroot): what it sets over config.php. */
+export function moodleOverridesOf(config: Config): MoodleOverrides {
+  return {
+    dbtype: config.db_type, dbhost: config.db_host, dbport: config.db_port, dbsocket: config.db_socket, dbname: config.db_name,
+    dbuser: config.db_user, dbpass: config.db_pass, prefix: config.db_prefix, dbschema: config.db_schema,
+    wwwroot: config.wwwroot, dataroot: config.dataroot,
+  }
 }
 
 /** A wrong use of a command (missing flag, bad value): reported in one line, exit code 2. */
@@ -32,7 +44,7 @@ export class UsageError extends Error {
 export function fail(error: unknown): never {
   const expected =
     error instanceof ConfigError || error instanceof MoodleSetupError || error instanceof UsageError || error instanceof ListenError ||
-    (error as { name?: string }).name === 'PhpSubsetError'
+    ['PhpSubsetError', 'SitesFileError'].includes((error as { name?: string }).name ?? '')
   const message = error instanceof ListenError ? describeListenError(error) : error instanceof Error ? error.message : String(error)
   process.stderr.write(`moodle-bridge: ${expected ? message : `unexpected error: ${message}`}\n`)
   process.exit(expected ? 2 : 1)

@@ -10,6 +10,7 @@ const setKeyCommand = async (flags: object) => (await import('./moopanel-key.ts'
 const openapiCommand = async (flags: object, extra: string[]) => (await import('./openapi.ts')).openapiCommand(flags, extra)
 const switchCommand = async (flags: object, enabled: boolean) => (await import('./moopanel-key.ts')).switchCommand(flags, enabled)
 const jobs = async () => import('./jobs.ts')
+const sitesListCommand = async (flags: object) => (await import('./sites.ts')).sitesListCommand(flags)
 
 const optionHelp = () =>
   '\nEvery option can also be set in the config file (--config FILE, YAML or JSON, option names as keys)\n' +
@@ -55,6 +56,9 @@ program
   .option('--moodle-dir <dir>', 'Moodle code directory (holds config.php)')
   .option('--php', 'also boot Moodle with php_binary as php_run_as: PHP version, extensions, dataroot writable')
   .option('--config <file>', 'configuration file (YAML or JSON)')
+  .option('--sites <file>', 'sites file (option sites): check its sites')
+  .option('--site <id>', 'with a sites file (required there, with --all its alternative): check this site, with its options')
+  .option('--all', 'with a sites file: check every site in turn, one table (exit 1 when any site fails)')
   .action(doctorCommand)
 
 program
@@ -80,6 +84,8 @@ moopanel
   .option('--moodle-dir <dir>', 'Moodle code directory')
   .option('--state-url <url>', "database URL of the service's own store")
   .option('--config <file>', 'configuration file')
+  .option('--sites <file>', 'sites file (option sites)')
+  .option('--site <id>', "with a sites file (required there): that site's key state")
   .action(setKeyCommand)
 for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
   moopanel
@@ -88,6 +94,8 @@ for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
     .option('--moodle-dir <dir>', 'Moodle code directory')
     .option('--state-url <url>', "database URL of the service's own store")
     .option('--config <file>', 'configuration file')
+    .option('--sites <file>', 'sites file (option sites)')
+    .option('--site <id>', "with a sites file (required there): that site's API switch")
     .action((flags) => switchCommand(flags, enabled))
 }
 
@@ -114,5 +122,16 @@ storeOptions(jobsCommand.command('cancel').description('cancel a job that has no
   .action(async (id: string, flags) => (await jobs()).jobsActionCommand('cancel', id, flags))
 storeOptions(jobsCommand.command('watch').description('follow a job until its work is done (exit 0 success, 1 failure)').argument('<id>').option('--interval <ms>', 'poll interval (default 500)'))
   .action(async (id: string, flags) => (await jobs()).jobsWatchCommand(id, flags))
+
+const sitesCommand = program.command('sites').description('the sites of the sites file (option sites, docs/sites.md)')
+sitesCommand
+  .command('list')
+  .description("one row per site: id, hosts / prefix, state (ok or broken: config.php, version.php and database probed in turn), Moodle release and version, last error, and with state_url the site's unfinished and last failed job. Exit 0, or 1 when a site is broken (2: wrong use)")
+  .option('--json', 'one JSON object per line and site')
+  .option('--timeout <s>', "seconds each site's probe may take (default 5)")
+  .option('--sites <file>', 'sites file (option sites)')
+  .option('--state-url <url>', "database URL of the shared store (for the job columns)")
+  .option('--config <file>', 'configuration file')
+  .action(sitesListCommand)
 
 await program.parseAsync(process.argv)
