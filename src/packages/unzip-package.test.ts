@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { crc32 } from 'node:zlib'
 import { AppError } from '../shared/errors.ts'
 import { buildRawZip, buildZip, type RawZipEntry } from './test-zip.ts'
 import { checkName, unzipPackage, type UnzipOptions } from './unzip-package.ts'
@@ -169,6 +170,79 @@ describe('unzipPackage: malicious archives', () => {
   it('removes a partly extracted staging directory when a later entry fails', async () => {
     const first = { name: 'p/a.txt', data: Buffer.from('fine') }
     await refused(raw(first, { name: 'p/b.txt', data: Buffer.alloc(1024 * 1024), declaredSize: 10 }), 'zip_size_mismatch')
+  })
+})
+
+describe('unzipPackage: names and records as read with zip.js', () => {
+  /** An Info-ZIP Unicode Path extra field (0x7075) naming `unicode` for the header name `header`. */
+  const unicodeField = (header: Buffer, unicode: string): Buffer => {
+    const name = Buffer.from(unicode)
+    const field = Buffer.alloc(9 + name.length)
+    field.writeUInt16LE(0x7075, 0)
+    field.writeUInt16LE(5 + name.length, 2)
+    field.writeUInt8(1, 4)
+    field.writeUInt32LE(crc32(header) >>> 0, 5)
+    name.copy(field, 9)
+    return field
+  }
+
+  it('decodes a name without the UTF-8 flag as CP437, even when its bytes are valid UTF-8', async () => {
+    const file = await zipFile(
+      raw({ name: Buffer.from([0x70, 0x2f, 0x82, 0x2e, 0x74, 0x78, 0x74]), data: Buffer.from('cp437') }, { name: Buffer.from('p/ü.txt'), data: Buffer.from('bytes') }),
+    )
+    const staging = join(tmp, 'cp437')
+    await unzipPackage(file, staging, LIMITS)
+    assert.equal(await readFile(join(staging, 'p/é.txt'), 'utf8'), 'cp437')
+    assert.equal(await readFile(join(staging, 'p/├╝.txt'), 'utf8'), 'bytes')
+  })
+
+  it('uses the Unicode Path extra field also when the UTF-8 flag is set', async () => {
+    const header = Buffer.from('p/fine.txt')
+    const file = await zipFile(raw({ name: 'p/fine.txt', data: Buffer.from('u'), extra: unicodeField(header, 'p/über.txt') }))
+    const staging = join(tmp, 'unicode-path')
+    await unzipPackage(file, staging, LIMITS)
+    assert.equal(await readFile(join(staging, 'p/über.txt'), 'utf8'), 'u')
+    assert.equal(existsSync(join(staging, 'p/fine.txt')), false)
+  })
+
+  it('refuses an unsafe header name behind a harmless Unicode Path name', async () => {
+    const header = Buffer.from('../evil')
+    await refused(raw({ name: header, data: Buffer.from('x'), extra: unicodeField(header, 'p/fine.txt') }), 'zip_unsafe_path')
+  })
+
+  it('refuses an entry count declared over the limit before looking at any record', () =>
+    refused(raw(ok('../evil'), ok('p/b')), 'zip_too_many_entries', { ...LIMITS, maxEntries: 1 }))
+
+  it('refuses data that inflates to fewer bytes than declared', () =>
+    refused(raw({ name: 'p/a', data: Buffer.alloc(2000, 1), declaredSize: 3000 }), 'zip_size_mismatch'))
+
+  it('refuses a corrupt deflate stream after an entry that was fine', async () => {
+    const zip = raw(ok('p/a.txt', 'fine'), { name: 'p/b.txt', data: Buffer.from('hello hello hello hello') })
+    const second = zip.indexOf(Buffer.from('PK\x03\x04', 'latin1'), 4)
+    zip.fill(0xff, second + 30 + 'p/b.txt'.length, second + 30 + 'p/b.txt'.length + 6)
+    await refused(zip, 'zip_invalid')
+  })
+
+  it('refuses strong encryption (flag bit 6) as encrypted', () =>
+    refused(raw({ name: 'p/secret', data: Buffer.from('x'), flags: 0x840 }), 'zip_encrypted'))
+
+  it('refuses a local header that disagrees with its central record', async () => {
+    const zip = raw(ok('p/a.txt', 'hello'))
+    zip.writeUInt16LE(0, 8) // local header: stored, the central record says deflated
+    await refused(zip, 'zip_invalid')
+  })
+
+  it('refuses an extra field that runs past its record', () =>
+    refused(raw({ name: 'p/a', data: Buffer.from('x'), extra: Buffer.from([0x75, 0x70, 9, 0, 1]) }), 'zip_invalid'))
+
+  it('streams a large entry to disk unchanged', async () => {
+    const data = Buffer.alloc(6 * 1024 * 1024)
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i)
+    const file = await zipFile(raw({ name: 'p/big.bin', data }))
+    const staging = join(tmp, 'large')
+    const result = await unzipPackage(file, staging, LIMITS)
+    assert.equal(result.totalBytes, data.length)
+    assert.ok((await readFile(join(staging, 'p/big.bin'))).equals(data))
   })
 })
 

@@ -3,8 +3,8 @@ import { join, resolve, sep } from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
-import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { AppError } from '../shared/errors.ts'
+import { entryFailure, ZipArchive, ZipFormatError, type ZipRecord } from './zip-entries.ts'
 
 export type UnzipOptions = {
   /** Entry limit (`zip_max_entries`); counted over all entries, `__MACOSX/` included. */
@@ -38,7 +38,7 @@ const MAX_PATH_BYTES = 4096
 const MAX_SEGMENT_BYTES = 255
 const SKIPPED_TOP = '__MACOSX'
 
-type Planned = { entry: Entry; path: string; isDir: boolean; skipped: boolean }
+type Planned = { record: ZipRecord; path: string; isDir: boolean; skipped: boolean }
 
 /**
  * Unpacks `zipFile` into `targetDir`, a fresh directory created here (its parent must exist), under
@@ -47,8 +47,10 @@ type Planned = { entry: Entry; path: string; isDir: boolean; skipped: boolean }
  * characters, empty, `.` or `..` segments), symbolic links and other non-regular files, encrypted
  * entries, unsupported compression, duplicates (also after NFC and case folding, and file/directory
  * clashes), too many entries, a declared total over the limit, extreme ratios. While inflating,
- * the real byte count is checked against the limit, the declared size (yauzl) and the ratio, and
- * CRC-32 is verified. Entries below `__MACOSX/` are skipped. Directories get mode 0755, files 0644.
+ * the real byte count is checked against the limit, the declared size and the ratio, and CRC-32 is
+ * verified. The archive is read with zip.js (zip-entries.ts) from the file as it goes, and each file
+ * streams to disk, never held in memory. Entries below `__MACOSX/` are skipped. Directories get mode
+ * 0755, files 0644.
  * On any failure after `targetDir` was created, it is removed, so nothing partial remains.
  *
  * Throws AppError: `zip_invalid`, `zip_unsafe_path`, `zip_symlink`, `zip_special_file`,
@@ -59,7 +61,6 @@ export async function unzipPackage(zipFile: string, targetDir: string, options: 
   const target = resolve(targetDir)
   const zip = await openZip(zipFile)
   try {
-    if (zip.entryCount > options.maxEntries) throw tooManyEntries()
     const planned = await readPlan(zip, options)
     try {
       await mkdir(target, { mode: 0o755 })
@@ -77,80 +78,67 @@ export async function unzipPackage(zipFile: string, targetDir: string, options: 
       throw error
     }
   } finally {
-    zip.close()
+    await zip.close()
   }
 }
 
-function openZip(file: string): Promise<ZipFile> {
-  return new Promise((resolvePromise, reject) => {
-    yauzl.open(
-      file,
-      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: true },
-      (error, zip) => (error ? reject(invalid('not a readable ZIP archive', error)) : resolvePromise(zip)),
-    )
-  })
+async function openZip(file: string): Promise<ZipArchive> {
+  try {
+    return await ZipArchive.open(file)
+  } catch (error) {
+    throw invalid('not a readable ZIP archive', error)
+  }
 }
 
 /** Reads and validates the whole central directory; nothing is written yet. */
-function readPlan(zip: ZipFile, options: UnzipOptions): Promise<Planned[]> {
+async function readPlan(zip: ZipArchive, options: UnzipOptions): Promise<Planned[]> {
   const planned: Planned[] = []
   const clashes = new ClashDetector()
   const ratio = options.maxCompressionRatio ?? 200
   const ratioMin = options.ratioMinBytes ?? 1024 * 1024
   let declaredTotal = 0
-  return new Promise((resolvePromise, reject) => {
-    let done = false
-    const fail = (error: unknown) => {
-      if (done) return
-      done = true
-      reject(error instanceof AppError ? error : invalid('corrupt central directory', error))
-    }
-    zip.on('error', fail)
-    zip.on('end', () => {
-      if (done) return
-      done = true
-      resolvePromise(planned)
-    })
-    zip.on('entry', (entry: Entry) => {
-      if (done) return
-      try {
-        if (planned.length + 1 > options.maxEntries) throw tooManyEntries()
-        const item = planEntry(entry)
-        clashes.add(item.path, item.isDir)
-        if (!item.skipped) {
-          declaredTotal += entry.uncompressedSize
-          if (declaredTotal > options.maxUncompressedBytes) throw tooLarge()
-          if (entry.uncompressedSize >= ratioMin && entry.uncompressedSize > ratio * Math.max(entry.compressedSize, 1)) {
-            throw ratioError()
-          }
+  try {
+    for await (const record of zip.records()) {
+      // The end record's entry count is known with the first record: over the limit, it ends there.
+      if ((zip.declaredCount ?? 0) > options.maxEntries || planned.length + 1 > options.maxEntries) throw tooManyEntries()
+      const item = planEntry(record)
+      clashes.add(item.path, item.isDir)
+      if (!item.skipped) {
+        declaredTotal += record.uncompressedSize
+        if (declaredTotal > options.maxUncompressedBytes) throw tooLarge()
+        if (record.uncompressedSize >= ratioMin && record.uncompressedSize > ratio * Math.max(record.compressedSize, 1)) {
+          throw ratioError()
         }
-        planned.push(item)
-        zip.readEntry()
-      } catch (error) {
-        fail(error)
       }
-    })
-    zip.readEntry()
-  })
+      planned.push(item)
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    if (error instanceof ZipFormatError) throw invalid(error.message, error.cause ?? error)
+    throw invalid('corrupt central directory', error)
+  }
+  return planned
 }
 
-function planEntry(entry: Entry): Planned {
-  // decodeStrings is off, so fileName is the raw Buffer; decode it as yauzl would, keeping
-  // backslashes, and check both the name in use and the plain header name.
-  const raw = entry.fileNameRaw
-  const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true)
-  const headerName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true)
-  checkName(headerName)
-  const path = checkName(name)
-  const isDir = name.endsWith('/')
+function planEntry(record: ZipRecord): Planned {
+  // A stored entry's two sizes must agree (traditional encryption adds a 12-byte header); part of
+  // reading the record, so checked first.
+  if (record.method === 0 && record.compressedSize !== record.uncompressedSize + (record.encrypted ? 12 : 0)) {
+    throw invalid('corrupt central directory')
+  }
+  // Both the name in use (the Unicode Path extra field's, when valid) and the plain header name
+  // must be safe; a backslash stays a character (and is refused), never a separator.
+  checkName(record.headerName)
+  const path = checkName(record.name)
+  const isDir = record.name.endsWith('/')
 
-  if (entry.isEncrypted() || (entry.generalPurposeBitFlag & 0x40) !== 0) {
+  if (record.encrypted || (record.flags & 0x40) !== 0) {
     throw new AppError('MB_ZIP_ENCRYPTED', { path: quote(path) })
   }
-  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+  if (record.method !== 0 && record.method !== 8) {
     throw invalid(`unsupported compression method of ${quote(path)}`)
   }
-  const type = (entry.externalFileAttributes >>> 16) & S_IFMT
+  const type = (record.externalFileAttributes >>> 16) & S_IFMT
   if (type === S_IFLNK) {
     throw new AppError('MB_ZIP_SYMLINK', { path: quote(path) })
   }
@@ -160,11 +148,11 @@ function planEntry(entry: Entry): Planned {
   if ((type === S_IFDIR && !isDir) || (type === S_IFREG && isDir)) {
     throw invalid(`entry type does not match its name ${quote(path)}`)
   }
-  if (isDir && (entry.uncompressedSize !== 0 || entry.compressedSize > 2)) {
+  if (isDir && (record.uncompressedSize !== 0 || record.compressedSize > 2)) {
     throw invalid(`directory with content ${quote(path)}`)
   }
   const skipped = path === SKIPPED_TOP || path.startsWith(`${SKIPPED_TOP}/`)
-  return { entry, path, isDir, skipped }
+  return { record, path, isDir, skipped }
 }
 
 /** Returns the path without a trailing `/`, or throws `zip_unsafe_path`. */
@@ -218,7 +206,7 @@ class ClashDetector {
 
 const fold = (path: string) => path.normalize('NFC').toLowerCase()
 
-async function extract(zip: ZipFile, planned: Planned[], target: string, options: UnzipOptions): Promise<UnzipResult> {
+async function extract(zip: ZipArchive, planned: Planned[], target: string, options: UnzipOptions): Promise<UnzipResult> {
   const created = new Set<string>([target])
   const counter = { total: 0 }
   const directories = new Set<string>()
@@ -247,8 +235,8 @@ async function extract(zip: ZipFile, planned: Planned[], target: string, options
   return { directories: [...directories].sort(), files: [...files].sort(), entryCount, totalBytes: counter.total }
 }
 
-async function writeEntry(zip: ZipFile, item: Planned, file: string, counter: { total: number }, options: UnzipOptions): Promise<void> {
-  const { entry } = item
+async function writeEntry(zip: ZipArchive, item: Planned, file: string, counter: { total: number }, options: UnzipOptions): Promise<void> {
+  const { record } = item
   const ratio = options.maxCompressionRatio ?? 200
   const ratioMin = options.ratioMinBytes ?? 1024 * 1024
   let bytes = 0
@@ -258,14 +246,14 @@ async function writeEntry(zip: ZipFile, item: Planned, file: string, counter: { 
       bytes += chunk.length
       counter.total += chunk.length
       if (counter.total > options.maxUncompressedBytes) return callback(tooLarge())
-      if (bytes > entry.uncompressedSize) return callback(sizeMismatch(item.path))
-      if (bytes >= ratioMin && bytes > ratio * Math.max(entry.compressedSize, 1)) return callback(ratioError())
+      if (bytes > record.uncompressedSize) return callback(sizeMismatch(item.path))
+      if (bytes >= ratioMin && bytes > ratio * Math.max(record.compressedSize, 1)) return callback(ratioError())
       crc = crc32(chunk, crc)
       callback(null, chunk)
     },
     flush(callback) {
-      if (bytes !== entry.uncompressedSize) return callback(sizeMismatch(item.path))
-      if ((crc >>> 0) !== (entry.crc32 >>> 0)) return callback(invalid(`CRC mismatch in ${quote(item.path)}`))
+      if (bytes !== record.uncompressedSize) return callback(sizeMismatch(item.path))
+      if ((crc >>> 0) !== record.crc32) return callback(invalid(`CRC mismatch in ${quote(item.path)}`))
       callback()
     },
   })
@@ -274,8 +262,8 @@ async function writeEntry(zip: ZipFile, item: Planned, file: string, counter: { 
   let input: Readable | undefined
   try {
     await handle.chmod(0o644)
-    // Opened last and piped at once: yauzl's streams start inflating (and may fail) immediately.
-    input = await openEntry(zip, entry)
+    // Every inflated byte passes the counting Transform before it reaches the file.
+    input = zip.openEntry(record)
     await pipeline(input, check, handle.createWriteStream())
   } catch (error) {
     input?.destroy()
@@ -284,24 +272,11 @@ async function writeEntry(zip: ZipFile, item: Planned, file: string, counter: { 
   }
 }
 
-function openEntry(zip: ZipFile, entry: Entry): Promise<Readable> {
-  return new Promise((resolvePromise, reject) => {
-    zip.openReadStream(entry, (error, stream) => {
-      if (error) return reject(invalid('unreadable entry', error))
-      // An error before the caller pipes the stream stays on it (stream.errored) for pipeline to report.
-      stream.on('error', () => {})
-      resolvePromise(stream)
-    })
-  })
-}
-
 function translateStreamError(error: unknown, path: string): unknown {
   if (error instanceof AppError) return error
-  const message = error instanceof Error ? error.message : ''
-  if (/too many bytes|not enough bytes|size mismatch/.test(message)) return sizeMismatch(path, error)
-  if ((error as { code?: unknown } | null)?.code === 'Z_DATA_ERROR' || /invalid|unexpected end|incorrect/i.test(message)) {
-    return invalid(`corrupt data in ${quote(path)}`, error)
-  }
+  const failure = entryFailure(error)
+  if (failure === 'size') return sizeMismatch(path, error)
+  if (failure === 'data') return invalid(`corrupt data in ${quote(path)}`, error)
   return error
 }
 
