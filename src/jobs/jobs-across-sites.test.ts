@@ -109,6 +109,8 @@ for (const database of testDatabases('jobsites')) {
       await root!.db.updateTable('store_jobs').set({ state: 'finished', finished_at_ms: 1 }).execute()
       assert.equal(await purgeFinishedJobs(a, { retentionDays: 1, nowMs }), 1)
       assert.equal((await findJob(b, idB))?.id, idB, "another site's finished job stays")
+      assert.equal(await purgeFinishedJobs(root!, { retentionDays: 1, nowMs, allSites: true }), 1, 'allSites: every site')
+      assert.equal(await findJob(b, idB), null)
     })
 
     it('runs each of 1000 jobs of 20 sites exactly once with two workers on two pools', { skip: !database.pools, timeout: 240_000 }, async () => {
