@@ -25,11 +25,12 @@ const ALLOWED: Record<string, string[]> = {
   moopanel: ['moodle', 'jobs', 'store', 'packages', 'shared'],
   items: ['moodle', 'store', 'shared', 'config'],
   http: ['moopanel', 'items', 'shared'],
-  cli: ['config', 'demo', 'jobs', 'moodle', 'moopanel', 'items', 'store', 'shared', 'service.ts', 'multi-site.ts'],
+  cli: ['config', 'demo', 'jobs', 'moodle', 'moopanel', 'items', 'store', 'shared', 'sites', 'service.ts', 'multi-site.ts'],
   'service.ts': ['config', 'http', 'moodle', 'moopanel', 'items', 'store', 'jobs', 'shared', 'housekeeping.ts'],
   'housekeeping.ts': ['jobs', 'store', 'moodle'],
   sites: ['config', 'shared'],
-  'multi-site.ts': ['config', 'jobs', 'service.ts', 'shared', 'sites'],
+  // The many-sites composition root, like service.ts for one site: the shared store, the worker, the ops listener.
+  'multi-site.ts': ['config', 'jobs', 'service.ts', 'shared', 'sites', 'http', 'moodle', 'store', 'moopanel', 'items'],
 }
 
 function files(dir: string): string[] {

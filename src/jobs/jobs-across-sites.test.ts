@@ -28,7 +28,7 @@ import {
   type Worker,
   type WorkerOptions,
 } from './index.ts'
-import { testDatabases, waitFor, type OpenedDatabase } from './test-queue-databases.ts'
+import { testDatabases, waitFor, type OpenedDatabase } from '../../test/support/queue-databases.ts'
 
 for (const database of testDatabases('jobsites')) {
   describe(`jobs across sites on ${database.name}`, { skip: database.skip }, () => {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import type { Store } from '../store/index.ts'
 import { createJobRegistry, createWorker, defineJob, enqueueJobs, listenForJobs, type JobListener, type Worker } from './index.ts'
-import { testDatabases, waitFor, type OpenedDatabase, type StatementCounter } from './test-queue-databases.ts'
+import { testDatabases, waitFor, type OpenedDatabase, type StatementCounter } from '../../test/support/queue-databases.ts'
 
 const database = testDatabases('jobwake').find((d) => d.name === 'PostgreSQL')!
 const SAFETY_POLL_MS = 10_000

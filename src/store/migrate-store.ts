@@ -14,6 +14,22 @@ import type { Store } from './store.ts'
  * `store_audit.created_at` keeps Unix seconds.
  */
 export async function migrateStore(store: Store): Promise<void> {
+  if (store.family !== 'postgres') return migrateSteps(store)
+  // PostgreSQL's IF NOT EXISTS does not cover concurrent DDL (the loser of a race gets a duplicate
+  // error on its catalogue): start-ups of several processes migrate one after another, under a
+  // session advisory lock held on one connection.
+  await store.db.connection().execute(async (db) => {
+    const key = `moodle-bridge store ${store.prefix}`
+    await sql`SELECT pg_advisory_lock(hashtext(${key}))`.execute(db)
+    try {
+      await migrateSteps({ ...store, db })
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtext(${key}))`.execute(db)
+    }
+  })
+}
+
+async function migrateSteps(store: Store): Promise<void> {
   const { table: t, pg, text, tail, inlineIndexes } = storeDdl(store)
   const id = pg ? sql`BIGSERIAL PRIMARY KEY` : sql`BIGINT AUTO_INCREMENT PRIMARY KEY`
   const site = sql`site VARCHAR(63) NOT NULL DEFAULT ''`

@@ -52,7 +52,13 @@ export function storeDdl(store: Store): StoreDdl {
     async addColumnIfMissing(tableName, column, type) {
       const name = `${p}${tableName}`
       if (pg) {
-        await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN IF NOT EXISTS ${sql.ref(column)} ${type}`.execute(store.db)
+        try {
+          await sql`ALTER TABLE ${sql.table(name)} ADD COLUMN IF NOT EXISTS ${sql.ref(column)} ${type}`.execute(store.db)
+        } catch (error) {
+          // IF NOT EXISTS does not cover a concurrent ALTER: 42701 (duplicate_column) or 23505 on the catalogue.
+          const code = (error as { code?: unknown }).code
+          if (code !== '42701' && code !== '23505') throw error
+        }
         return
       }
       const found = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.columns
@@ -66,7 +72,11 @@ export function storeDdl(store: Store): StoreDdl {
     },
     async addIndexIfMissing(name, tableName, names) {
       if (pg) {
-        await sql`CREATE INDEX IF NOT EXISTS ${id(name)} ON ${table(tableName)} (${columns(names)})`.execute(store.db)
+        // IF NOT EXISTS does not cover a concurrent CREATE: the loser gets 23505 on pg_class (or 42P07).
+        await sql`CREATE INDEX IF NOT EXISTS ${id(name)} ON ${table(tableName)} (${columns(names)})`.execute(store.db).catch((error: unknown) => {
+          const code = (error as { code?: unknown }).code
+          if (code !== '23505' && code !== '42P07') throw error
+        })
         return
       }
       const found = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM information_schema.statistics
@@ -81,14 +91,20 @@ export function storeDdl(store: Store): StoreDdl {
     async ensurePrimaryKey(tableName, names) {
       const name = `${p}${tableName}`
       if (pg) {
-        const found = await sql<{ conname: string; col: string }>`SELECT c.conname, a.attname AS col FROM pg_constraint c
+        const primaryKey = () => sql<{ conname: string; col: string }>`SELECT c.conname, a.attname AS col FROM pg_constraint c
           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
           WHERE c.conrelid = to_regclass(quote_ident(${name})) AND c.contype = 'p'
           ORDER BY array_position(c.conkey, a.attnum)`.execute(store.db)
+        const found = await primaryKey()
         if (sameColumns(found.rows.map((r) => r.col), names)) return
         const constraint = sql.id(found.rows[0]?.conname ?? `${name}_pkey`)
         const drop = found.rows.length > 0 ? sql`DROP CONSTRAINT ${constraint}, ` : sql``
-        await sql`ALTER TABLE ${sql.table(name)} ${drop}ADD CONSTRAINT ${constraint} PRIMARY KEY (${columns(names)})`.execute(store.db)
+        try {
+          await sql`ALTER TABLE ${sql.table(name)} ${drop}ADD CONSTRAINT ${constraint} PRIMARY KEY (${columns(names)})`.execute(store.db)
+        } catch (error) {
+          // A lost upgrade race: another process changed the key first; fine when it is the wanted one.
+          if (!sameColumns((await primaryKey()).rows.map((r) => r.col), names)) throw error
+        }
         return
       }
       const found = await sql<{ col: string }>`SELECT column_name AS col FROM information_schema.key_column_usage

@@ -10,8 +10,8 @@ import { PGlite } from '@electric-sql/pglite'
 import type { DatabaseConnection, Dialect, Driver } from 'kysely'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
-import { createDialect, parseDatabaseUrl } from '../moodle/index.ts'
-import { openStore, type Store } from '../store/index.ts'
+import { createDialect, parseDatabaseUrl } from '../../src/moodle/index.ts'
+import { openStore, type Store } from '../../src/store/index.ts'
 
 /** Statements sent through a store's connections (transaction begin and commit included). */
 export interface StatementCounter {
