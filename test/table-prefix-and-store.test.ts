@@ -89,7 +89,7 @@ describe("the service's store inside Moodle's MariaDB database", { skip: !testEn
     try {
       const [tables] = await conn.query<mysql.RowDataPacket[]>("SHOW TABLES LIKE 'mb\\_%'")
       assert.deepEqual(tables.map((t) => Object.values(t)[0]).sort(), [
-        'mb_audit', 'mb_course_backups', 'mb_idempotency', 'mb_item_audit', 'mb_itemmeta', 'mb_items', 'mb_jobs', 'mb_locks', 'mb_settings',
+        'mb_audit', 'mb_auth_failures', 'mb_course_backups', 'mb_idempotency', 'mb_item_audit', 'mb_itemmeta', 'mb_items', 'mb_jobs', 'mb_locks', 'mb_rate_counts', 'mb_settings',
       ])
       const [settings] = await conn.query<mysql.RowDataPacket[]>('SELECT name, value FROM mb_settings')
       assert.ok(!JSON.stringify(settings).includes(TEST_KEY), 'the plain key is not stored')
