@@ -18,8 +18,6 @@ import { createScratchPgDatabase } from './support/start-fixture-service.ts'
 import { createPgCopy, testEnv, type DbCopy } from './support/test-env.ts'
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'moodle-bridge')
-/** Until src/jobs reads each site's rows only (issue #8 point 3, the jobs part), every view counts every site's jobs. */
-const JOBS_BY_SITE = 'waits for the queue scoped by site (src/jobs)'
 const KEY_A = 'sites-cli-key-of-a-0123456789abcdefghijklmnopqrstuvwxyz'
 
 interface Run {
@@ -143,7 +141,7 @@ describe('operators\' commands for a sites file', { concurrency: 1 }, () => {
     assert.match(table.stdout.split('\n').find((l) => l.startsWith('a '))!, new RegExp(` ok .* 1 +${claimed.id} cli_test_fails \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +—$`))
   })
 
-  it("sites list: site b's row shows none of site a's jobs", { todo: JOBS_BY_SITE }, () => {
+  it("sites list: site b's row shows none of site a's jobs", () => {
     assert.ok(failedId > 0, 'the --json test ran first')
     assert.deepEqual(bJobs, { unfinished: 0, last_failed: null }, "site a's jobs are not site b's")
   })
