@@ -10,10 +10,10 @@ import { createDialect, pgClientConfig, resolveDatabaseUrl } from './moodle/inde
 import { createService, workerOwner, type Service } from './service.ts'
 import { AddressList } from './shared/client-address.ts'
 import { bindListener } from './shared/listen-error.ts'
-import { SiteRouter, watchSitesFile, type SiteApp, type SiteEntry, type SitesWatch } from './sites/index.ts'
+import { SiteRouter, watchSitesFile, type SiteApp, type SiteEntry, type SiteHooks, type SitesWatch } from './sites/index.ts'
 import { openStore, pingStore, type Store } from './store/index.ts'
-import { SharedLockouts } from './moopanel/index.ts'
-import { SharedRateCounts } from './items/index.ts'
+import { moopanelErrorReply, SharedLockouts } from './moopanel/index.ts'
+import { itemsErrorReply, ItemsErrors, SharedRateCounts } from './items/index.ts'
 
 export interface MultiSiteServer {
   readonly router: SiteRouter<OpenSite>
@@ -90,12 +90,15 @@ export async function createMultiSiteServer(
     throw error
   })
 
-  const openSite = async (site: SiteEntry): Promise<OpenSite> => {
+  const openSite = async (site: SiteEntry, hooks: SiteHooks): Promise<OpenSite> => {
     const registry = new Registry()
     registry.setDefaultLabels({ site: site.id })
     const service = await createService(
       { ...site.config, ops_listen: 'off' },
-      { shared: { store: store.forSite(site.id), registry, log: log.child({ site: site.id }), lockouts, rates }, workerOnly: options.workerOnly },
+      {
+        shared: { store: store.forSite(site.id), registry, log: log.child({ site: site.id }), lockouts, rates, onUnavailable: hooks.unavailable },
+        workerOnly: options.workerOnly,
+      },
     )
     try {
       await service.app.ready()
@@ -119,18 +122,23 @@ export async function createMultiSiteServer(
     plan: watch.current(),
     open: openSite,
     trustedProxy: (address) => trusted.contains(address),
+    // Each API's own error body (src/shared/error-catalogue.ts): no site is named.
     renderError: (path, status, retryAfterS) => {
       if (isItemsPath(path)) {
-        const reason = status === 404 ? 'not_found' : 'site_unavailable'
-        const message = status === 404 ? 'Not found.' : `The site is unavailable; try again in ${retryAfterS ?? 1} s.`
-        return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ success: false, reason, message }) }
+        const error = status === 404 ? ItemsErrors.routeNotFound() : ItemsErrors.siteUnavailable(retryAfterS ?? 1)
+        return { contentType: 'application/json; charset=utf-8', body: String(itemsErrorReply(error).body) }
       }
-      const error = status === 404 ? 'Not found.' : 'Service Unavailable - try again later.'
-      return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error }) }
+      const reply = moopanelErrorReply(status === 404 ? 'MB_NOT_FOUND' : 'MB_SERVICE_BUSY')
+      return { contentType: 'application/json; charset=utf-8', body: JSON.stringify(reply.body) }
     },
     idleCloseMs: config.sites_idle_close_s * 1000,
     maxOpen: config.sites_max_open,
-    onEvent: (event) => (event.type === 'open_failed' ? log.warn(event, 'site could not be opened') : log.info(event, `site ${event.type}`)),
+    onEvent: (event) =>
+      event.type === 'open_failed'
+        ? log.warn(event, 'site could not be opened')
+        : event.type === 'unavailable'
+          ? log.warn(event, 'site out of service: its database cannot be reached')
+          : log.info(event, `site ${event.type}`),
   })
   const sites = router
 

@@ -56,7 +56,15 @@ export interface ServiceSetup {
    * of it, not closed with the site), the job worker and the operations listener; the
    * site gets its logger (a child with its `site` field) and its metrics registry (labelled).
    */
-  shared?: { store: Store; registry: Registry; log: FastifyBaseLogger; lockouts: SharedLockouts; rates: SharedRateCounts }
+  shared?: {
+    store: Store
+    registry: Registry
+    log: FastifyBaseLogger
+    lockouts: SharedLockouts
+    rates: SharedRateCounts
+    /** Trips the site's circuit breaker when its database cannot be reached; answers the seconds until it is tried again. */
+    onUnavailable?: (error: unknown) => number
+  }
 }
 
 /** Start-up in order: Moodle → store (migrations) → key state → HTTP. Shutdown in reverse. */
@@ -123,6 +131,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
         idempotencyWindowS: config.idempotency_window_s,
       },
       shuttingDown: () => closing !== undefined,
+      ...(shared?.onUnavailable && { siteUnavailable: shared.onUnavailable }),
     }
     // The Items API gets its own pool on the state database (its list and get endpoints are hot).
     // Its few query shapes repeat, so PostgreSQL keeps them prepared: at most 100 statements per
@@ -154,6 +163,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
             extensions: setup.items?.extensions, baseDir: setup.items?.baseDir,
             sharesMoodleDatabase: shared !== undefined || !config.state_url, nowMs,
             sharedRates: shared ? { counts: shared.rates, site: shared.store.site } : undefined,
+            onUnavailable: shared?.onUnavailable,
           })
         } catch (error) {
           // A refused start (e.g. a missing Moodle table) must not leave the Items pool open.

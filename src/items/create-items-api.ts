@@ -33,6 +33,8 @@ export interface ItemsApiOptions {
   nowMs?: () => number
   /** Budgets counted over every instance sharing the store (many sites): the process's exchange and this site's id. */
   sharedRates?: { counts: SharedRateCounts; site: string }
+  /** Many sites: reports that the site's database cannot be reached; answers the seconds until the site is tried again. */
+  onUnavailable?: (error: unknown) => number
 }
 
 import type { ItemsApi } from './items-api.ts'
@@ -83,6 +85,7 @@ export async function createItemsApi(options: ItemsApiOptions): Promise<ItemsApi
     switches: new ItemsSwitches(moodle, { enabled: config.mdg_core_api_enabled, openapiPublic: config.mdg_core_api_openapi_public, cacheS: config.items_settings_cache_s }, nowMs),
     limiters: limits,
     trusted: new AddressList(config.trusted_proxies),
+    onUnavailable: options.onUnavailable,
     openapi: buildOpenApiDocuments(registry, openApiInputs(config, wwwroot)),
     async userOf(caller) {
       const user = await findUser(moodle, { by: 'id', value: caller.principal.userId })

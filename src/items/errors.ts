@@ -150,6 +150,8 @@ export const Errors = {
   serverError: () => itemsError('MB_INTERNAL'),
   maintenance: () => itemsError('MB_MAINTENANCE', undefined, { headers: retry60() }),
   unavailable: () => itemsError('MB_UNAVAILABLE', undefined, { headers: retry60() }),
+  /** Many sites: the site is out of service for `retryAfterS` (its circuit breaker, src/sites/site-router.ts). */
+  siteUnavailable: (retryAfterS: number) => itemsError('MB_SITE_UNAVAILABLE', { seconds: retryAfterS }, { headers: { 'retry-after': String(retryAfterS) } }),
   /** A Moodle table the API reads has gone (checked at start-up; the log names the table). */
   moodleTableMissing: () => itemsError('MB_MOODLE_TABLE_MISSING', undefined, { headers: retry60() }),
   unauthenticated: (reason: string) =>

@@ -1,6 +1,7 @@
 /** The Items API (items-api.md): its Fastify plugin, its start-up, the OpenAPI document, the extension API. */
 export { itemsPlugin } from './http/items-plugin.ts'
-export { clientErrorBody } from './http/reply.ts'
+export { clientErrorBody, errorReply as itemsErrorReply } from './http/reply.ts'
+export { Errors as ItemsErrors } from './errors.ts'
 export { itemsRouteTable, type ItemsRoute, type OperationDoc } from './http/route-table.ts'
 export { createItemsApi, type ItemsApi, type ItemsApiOptions } from './create-items-api.ts'
 export { loadRegistry, type RegistryConfig } from './item-types/load-registry.ts'

@@ -25,6 +25,8 @@ export interface ItemsApi {
   switches: ItemsSwitches
   limiters: { ip: RateLimiter; user: RateLimiter } | null
   trusted: AddressList
+  /** Many sites: trips the site's circuit breaker when its database cannot be reached (seconds until it is tried again). */
+  onUnavailable?: ((error: unknown) => number) | undefined
   openapi: OpenApiDocuments
   userOf(caller: Caller): Promise<AuthenticatedUser>
   close(): Promise<void>

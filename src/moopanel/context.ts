@@ -17,6 +17,12 @@ export interface MoopanelDeps {
   metrics?: MoopanelMetrics
   /** True once shutdown began: new asynchronous work is refused (503). */
   shuttingDown?: () => boolean
+  /**
+   * Many sites: reports that the site's database cannot be reached, which takes the site out of
+   * service for its back-off (src/sites/site-router.ts); answers the seconds until it is tried
+   * again. Without it (one site) such a failure is the 500 of §3.8.
+   */
+  siteUnavailable?: (error: unknown) => number
   /** The wrong-key lock-out to use (shared by instances through the store, many sites); a new in-memory one otherwise. */
   lockout?: Lockout
 }

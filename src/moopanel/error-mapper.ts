@@ -55,6 +55,11 @@ export function methodNotAllowed(allow: readonly string[]): Reply {
   return { ...pipelineError('methodNotAllowed'), headers: { allow: allow.join(', ') } }
 }
 
+/** Many sites: the site is out of service for `retryAfterS` (MB_SITE_UNAVAILABLE, answered with MB_SERVICE_BUSY's body). */
+export function siteUnavailable(retryAfterS: number): Reply {
+  return { ...errorReply('MB_SERVICE_BUSY'), headers: { 'retry-after': String(retryAfterS) } }
+}
+
 /** The 500 answer, with the request id. */
 export function internalError(requestId: string): Reply {
   return { status: 500, body: { error: moopanelWire('MB_INTERNAL').message, request_id: requestId }, errorCode: 'MB_INTERNAL' }

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream'
 import { appendAudit, redact } from '../store/index.ts'
 import { AddressList, clientAddress } from '../shared/client-address.ts'
 import type { MoopanelDeps, Reply } from './context.ts'
-import { checkRequest, internalError, methodNotAllowed, pipelineError, unknownEndpoint } from './error-mapper.ts'
+import { checkRequest, internalError, methodNotAllowed, pipelineError, siteUnavailable, unknownEndpoint } from './error-mapper.ts'
+import { isConnectionFailure } from '../shared/db-errors.ts'
 import { Lockout } from './lockout.ts'
 import { readBody } from './read-body.ts'
 import { routePath } from './route-path.ts'
@@ -96,8 +97,14 @@ export function createPipeline(deps: MoopanelDeps) {
     try {
       result = await run(request, trace)
     } catch (error) {
-      request.log.error({ err: error, code: 'MB_INTERNAL' }, 'unexpected error')
-      result = internalError(request.id)
+      if (deps.siteUnavailable && isConnectionFailure(error)) {
+        const retryAfterS = deps.siteUnavailable(error)
+        request.log.error({ err: error, code: 'MB_SITE_UNAVAILABLE', retryAfterS }, 'database unreachable: the site is out of service for its back-off')
+        result = siteUnavailable(retryAfterS)
+      } else {
+        request.log.error({ err: error, code: 'MB_INTERNAL' }, 'unexpected error')
+        result = internalError(request.id)
+      }
     }
     send(request, reply, result)
     const label = trace.endpoint === undefined ? 'unknown' : endpointLabel(trace.endpoint)

@@ -102,7 +102,7 @@ export const ERROR_CATALOGUE = {
     moopanel: { status: 429, message: 'Too many failed authorization attempts.' },
   },
   MB_SERVICE_BUSY: {
-    when: 'The job queue is full or the service is shutting down (Retry-After: 15), or an uninstall could not be queued',
+    when: 'The job queue is full or the service is shutting down (Retry-After: 15), or an uninstall could not be queued; with many sites also a site that is unavailable (MB_SITE_UNAVAILABLE, Retry-After: the back-off)',
     moopanel: { status: 503, message: 'Service Unavailable - try again later.' },
   },
 
@@ -167,6 +167,10 @@ export const ERROR_CATALOGUE = {
   MB_INVALID_SESSKEY: { when: 'A session cookie without a valid sesskey on a changing request', items: { status: 'given', reason: 'invalid_sesskey', message: 'A valid sesskey is required for this request.' } },
   MB_MAINTENANCE: { when: 'Moodle is in maintenance mode (Retry-After: 60)', items: { status: 503, reason: 'maintenance', message: 'The site is in maintenance mode.' } },
   MB_UNAVAILABLE: { when: 'The database is unreachable, or an authenticator cannot decide (Retry-After: 60)', items: { status: 503, reason: 'unavailable', message: 'The service is temporarily unavailable.' } },
+  MB_SITE_UNAVAILABLE: {
+    when: 'Many sites: the site cannot be opened, or its database stopped answering; it is tried again after a doubling back-off (Retry-After: seconds until then). The management API answers it with the body of MB_SERVICE_BUSY',
+    items: { status: 503, reason: 'site_unavailable', message: 'The site is unavailable; try again in <seconds> s.' },
+  },
   MB_MOODLE_TABLE_MISSING: {
     when: 'A Moodle table the API reads is missing (the log names it)',
     items: { status: 503, reason: 'moodle_table_missing', message: 'The service is temporarily unavailable: a Moodle table it reads is missing.' },

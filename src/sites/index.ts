@@ -2,4 +2,4 @@ export { parseSitesFile, PROCESS_OPTIONS, SitesFileError, type SiteEntry, type S
 export { SiteResolver, type RequestTarget, type ResolvedSite } from './resolve-site.ts'
 export { diffSites, type SitesChange } from './diff-sites.ts'
 export { readSitesFile, watchSitesFile, type SitesWatch, type SitesWatchOptions } from './watch-sites-file.ts'
-export { SiteRouter, type SiteApp, type SiteEvent, type SiteRouterOptions, type SiteStatus } from './site-router.ts'
+export { SiteRouter, type SiteApp, type SiteEvent, type SiteHooks, type SiteRouterOptions, type SiteStatus } from './site-router.ts'

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseConfig } from '../config/index.ts'
 import { diffSites } from './diff-sites.ts'
-import { SiteRouter, type SiteApp, type SiteEvent } from './site-router.ts'
+import { SiteRouter, type SiteApp, type SiteEvent, type SiteHooks } from './site-router.ts'
 import { parseSitesFile, type SiteEntry } from './sites-file.ts'
 
 const base = parseConfig({ api_key: 'k'.repeat(40) })
@@ -19,13 +19,24 @@ describe('SiteRouter over real HTTP', () => {
   const opened: string[] = []
   const closed: string[] = []
   let brokenWorks = false
+  // 'flaky' opens fine; while its database is "down" each request reports it, as the APIs do.
+  let flakyDown = false
+  let flakyHandled = 0
 
-  const open = async (site: SiteEntry): Promise<SiteApp> => {
+  const open = async (site: SiteEntry, hooks: SiteHooks): Promise<SiteApp> => {
     await sleep(20) // opening takes a moment, as pools and warm-up do
     if (site.id === 'broken' && !brokenWorks) throw new Error('connect ECONNREFUSED 127.0.0.1:5432')
     const generation = opened.push(site.id)
     return {
       handle(req, res) {
+        if (site.id === 'flaky') {
+          flakyHandled++
+          if (flakyDown) {
+            const retryAfterS = hooks.unavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))
+            res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) }).end(JSON.stringify({ error: 'down', generation }))
+            return
+          }
+        }
         const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 0)
         setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ site: site.id, url: req.url, generation, key: site.config.api_key?.slice(0, 1) })), delay)
       },
@@ -41,6 +52,7 @@ describe('SiteRouter over real HTTP', () => {
         '{ id: a, moodle_dir: /srv/a, hosts: [a.example.org] }',
         '{ id: b, moodle_dir: /srv/b, hosts: [lms.example.org], path_prefix: /b }',
         '{ id: broken, moodle_dir: /srv/broken, hosts: [broken.example.org] }',
+        '{ id: flaky, moodle_dir: /srv/flaky, hosts: [flaky.example.org] }',
       ]),
       open,
       trustedProxy: (address) => address === '127.0.0.1' || address === '::ffff:127.0.0.1',
@@ -113,6 +125,49 @@ describe('SiteRouter over real HTTP', () => {
     const back = await get('broken.example.org', '/')
     assert.deepEqual([back.status, back.json.site], [200, 'broken'])
     assert.equal(router.status().find((s) => s.id === 'broken')!.state, 'open')
+  })
+
+  it('takes an open site whose database goes away out of service: 503 with Retry-After, a doubling back-off, reopened once it works', async () => {
+    const up = await get('flaky.example.org', '/')
+    assert.equal(up.status, 200)
+    const firstGeneration = up.json.generation
+    flakyDown = true
+    // Two requests failing together count as one failure.
+    const [down1, down2] = await Promise.all([get('flaky.example.org', '/?delay=0'), get('flaky.example.org', '/?delay=0')])
+    assert.deepEqual([down1.status, down2.status], [503, 503])
+    assert.ok(Number(down1.retryAfter) >= 1 && Number(down2.retryAfter) >= 1, `${down1.retryAfter} ${down2.retryAfter}`)
+    const trips = events.filter((e) => e.type === 'unavailable' && e.site === 'flaky')
+    assert.equal(trips.length, 1, JSON.stringify(trips))
+    assert.equal(trips[0]!.type === 'unavailable' && trips[0]!.retryInMs, 300)
+    // Out of service: answered by the router during the back-off, the app is not asked, and it is closed.
+    const handled = flakyHandled
+    const during = await get('flaky.example.org', '/local/moopanel/server.php/')
+    assert.deepEqual([during.status, during.json], [503, { error: 'Service unavailable.' }])
+    assert.ok(Number(during.retryAfter) >= 1)
+    assert.equal(flakyHandled, handled)
+    assert.equal(router.status().find((s) => s.id === 'flaky')!.state, 'broken')
+    assert.match(router.status().find((s) => s.id === 'flaky')!.lastError!, /administrator command/)
+    await sleep(50)
+    assert.ok(closed.includes('flaky'), 'the tripped app is closed')
+    assert.equal((await get('a.example.org', '/')).status, 200, 'the others keep serving')
+    // After the back-off it is opened anew; still down, it waits twice as long.
+    await sleep(350)
+    assert.equal((await get('flaky.example.org', '/')).status, 503)
+    const second = events.filter((e) => e.type === 'unavailable' && e.site === 'flaky')
+    assert.equal(second.length, 2)
+    assert.equal(second[1]!.type === 'unavailable' && second[1]!.retryInMs, 600)
+    // Back: served by a new app, and the back-off starts over.
+    flakyDown = false
+    await sleep(650)
+    const back = await get('flaky.example.org', '/')
+    assert.equal(back.status, 200)
+    assert.notEqual(back.json.generation, firstGeneration)
+    assert.equal(router.status().find((s) => s.id === 'flaky')!.state, 'open')
+    flakyDown = true
+    assert.equal((await get('flaky.example.org', '/')).status, 503)
+    const third = events.filter((e) => e.type === 'unavailable' && e.site === 'flaky')
+    assert.equal(third[2]!.type === 'unavailable' && third[2]!.retryInMs, 300, 'a success resets the back-off')
+    flakyDown = false
   })
 
   it('closes idle sites and opens them again on use', async () => {

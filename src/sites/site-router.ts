@@ -14,8 +14,12 @@ export interface SiteApp {
 
 export interface SiteRouterOptions<A extends SiteApp = SiteApp> {
   readonly plan: SitesPlan
-  /** Opens a site (lazily, on its first request); a rejection marks the site broken for a while. */
-  readonly open: (site: SiteEntry) => Promise<A>
+  /**
+   * Opens a site (lazily, on its first request); a rejection marks the site broken for a while.
+   * `hooks.unavailable` is for the open app to report that the site stopped working (its database
+   * cannot be reached): the site is then out of service for its back-off, like a failed open.
+   */
+  readonly open: (site: SiteEntry, hooks: SiteHooks) => Promise<A>
   /** Whether `X-Forwarded-Host` may be used for this peer address. */
   readonly trustedProxy: (remoteAddress: string) => boolean
   /** The error body for a path (each API has its own shape). */
@@ -36,10 +40,19 @@ export interface SiteRouterOptions<A extends SiteApp = SiteApp> {
   readonly onEvent?: (event: SiteEvent) => void
 }
 
+/** What an open site may report to the router. */
+export interface SiteHooks {
+  /** The site stopped working: it is out of service for its back-off; answers the seconds until it is tried again. */
+  unavailable(error: unknown): number
+}
+
+type CloseReason = 'idle' | 'removed' | 'changed' | 'shutdown' | 'cap' | 'unavailable'
+
 export type SiteEvent =
   | { type: 'opened'; site: string; ms: number }
   | { type: 'open_failed'; site: string; error: string; retryInMs: number }
-  | { type: 'closed'; site: string; reason: 'idle' | 'removed' | 'changed' | 'shutdown' | 'cap' }
+  | { type: 'unavailable'; site: string; error: string; retryInMs: number }
+  | { type: 'closed'; site: string; reason: CloseReason }
 
 /** What operators see per site (`sites list`). */
 export interface SiteStatus {
@@ -66,9 +79,10 @@ interface Slot<A extends SiteApp> {
 
 /**
  * Serves many sites from one listener: each request goes to its site (by host and prefix); sites
- * open on their first request and close after an idle time; a site that fails to open answers
- * 503 for itself only and is retried with a doubling back-off (a circuit breaker), while every
- * other site keeps serving. A new plan takes effect without dropping a request: requests in
+ * open on their first request and close after an idle time; a site that fails to open, or whose
+ * open app reports that it stopped working (its database went away), answers 503 for itself only
+ * and is retried with a doubling back-off (a circuit breaker), while every other site keeps
+ * serving. The back-off is reset by the first request the site answers below 500. A new plan takes effect without dropping a request: requests in
  * flight finish on the app they started on, which is closed once they are done.
  */
 export class SiteRouter<A extends SiteApp = SiteApp> {
@@ -182,13 +196,16 @@ export class SiteRouter<A extends SiteApp = SiteApp> {
     if (slot.opening) return slot.opening
     this.makeRoom()
     const started = this.now()
-    slot.opening = this.options.open(slot.site).then(
+    const hooks: SiteHooks = { unavailable: (error) => this.trip(slot, opened, error) }
+    let opened: A | null = null
+    slot.opening = this.options.open(slot.site, hooks).then(
       (app) => {
         // Opened for requests that were waiting: they are served even if the site was retired
-        // meanwhile (retire() waits for them, then closes this app).
+        // meanwhile (retire() waits for them, then closes this app). `failures` stays until a
+        // request succeeds: a site that opens but fails at once backs off further.
+        opened = app
         slot.opening = null
         slot.app = app
-        slot.failures = 0
         slot.retryAt = 0
         slot.lastError = null
         this.options.onEvent?.({ type: 'opened', site: slot.site.id, ms: this.now() - started })
@@ -196,15 +213,35 @@ export class SiteRouter<A extends SiteApp = SiteApp> {
       },
       (error: unknown) => {
         slot.opening = null
-        slot.failures++
-        const wait = Math.min((this.options.backoffMs ?? 1000) * 2 ** (slot.failures - 1), this.options.maxBackoffMs ?? 60_000)
-        slot.retryAt = this.now() + wait
-        slot.lastError = error instanceof Error ? error.message : String(error)
-        this.options.onEvent?.({ type: 'open_failed', site: slot.site.id, error: slot.lastError, retryInMs: wait })
+        const wait = this.backOff(slot, error)
+        this.options.onEvent?.({ type: 'open_failed', site: slot.site.id, error: slot.lastError ?? '', retryInMs: wait })
         throw error
       },
     )
     return slot.opening
+  }
+
+  /** One more failure: the site is out of service for a doubling wait (ms). */
+  private backOff(slot: Slot<A>, error: unknown): number {
+    slot.failures++
+    const wait = Math.min((this.options.backoffMs ?? 1000) * 2 ** (slot.failures - 1), this.options.maxBackoffMs ?? 60_000)
+    slot.retryAt = this.now() + wait
+    slot.lastError = error instanceof Error ? error.message : String(error)
+    return wait
+  }
+
+  /**
+   * The open app `app` reports that its site stopped working: out of routing at once (requests
+   * answer 503 until the back-off ends, then the site is opened anew), closed once its requests in
+   * flight are done. Reports from an app already taken out count once. Answers the seconds to wait.
+   */
+  private trip(slot: Slot<A>, app: A | null, error: unknown): number {
+    const seconds = () => Math.max(1, Math.ceil((slot.retryAt - this.now()) / 1000))
+    if (app === null || slot.app !== app || slot.retired) return seconds()
+    const wait = this.backOff(slot, error)
+    this.options.onEvent?.({ type: 'unavailable', site: slot.site.id, error: slot.lastError ?? '', retryInMs: wait })
+    void this.retire(slot.site.id, 'unavailable')
+    return seconds()
   }
 
   private serve(slot: Slot<A>, app: A, req: IncomingMessage, res: ServerResponse): void {
@@ -217,23 +254,26 @@ export class SiteRouter<A extends SiteApp = SiteApp> {
       slot.lastUsed = this.now()
       if (slot.inFlight === 0) for (const resolve of slot.drained.splice(0)) resolve()
     }
-    res.once('finish', finish)
+    res.once('finish', () => {
+      if (res.statusCode < 500) slot.failures = 0 // working again: the next failure waits the first back-off
+      finish()
+    })
     res.once('close', finish)
     app.handle(req, res)
   }
 
   private reject(res: ServerResponse, path: string, status: 404 | 503, retryAfterS?: number): void {
     const { contentType, body } = this.options.renderError(path, status, retryAfterS)
-    const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': 'no-store' }
+    const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
     if (retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS)
     res.writeHead(status, headers).end(body)
   }
 
   /** Takes a slot out of routing; its app closes once no request of it is in flight. */
-  private async retire(id: string, reason: 'idle' | 'removed' | 'changed' | 'shutdown' | 'cap'): Promise<void> {
+  private async retire(id: string, reason: CloseReason): Promise<void> {
     const slot = this.slots.get(id)
     if (!slot) return
-    if (reason !== 'idle' && reason !== 'cap') {
+    if (reason !== 'idle' && reason !== 'cap' && reason !== 'unavailable') {
       slot.retired = true
       this.slots.delete(id)
     }
@@ -242,8 +282,11 @@ export class SiteRouter<A extends SiteApp = SiteApp> {
     const app = slot.app
     if (!app) return
     if (reason === 'idle' || reason === 'cap') slot.app = null // the next request opens it again
-    else if (slot.inFlight > 0) await new Promise<void>((resolve) => slot.drained.push(resolve))
-    slot.app = null
+    else {
+      if (reason === 'unavailable') slot.app = null // out of routing now; its requests in flight finish on it
+      if (slot.inFlight > 0) await new Promise<void>((resolve) => slot.drained.push(resolve))
+    }
+    if (slot.app === app) slot.app = null
     await app.close().catch(() => undefined)
     this.options.onEvent?.({ type: 'closed', site: id, reason })
   }

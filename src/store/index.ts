@@ -7,6 +7,6 @@ export { registerStoreTables, type StoreTablesOwner } from './store-migrations.t
 export { appendAudit, purgeAudit, redact, type AuditRecord } from './append-audit.ts'
 export { readLastAutoBackups, recordAutoBackup } from './course-backup-records.ts'
 export { migrateItemsTables } from './items-migrations.ts'
-export { itemsUniqueViolation, isConnectionFailure, type ItemsTables } from './items-tables.ts'
+export { itemsUniqueViolation, type ItemsTables } from './items-tables.ts'
 export { countAuthFailure, lockAuthAddress, clearAuthFailures, readLockoutsOfAllSites, purgeAuthFailures, type StoredLockout } from './auth-failures.ts'
 export { addRateCounts, readRateCounts, purgeRateCounts, type RateCountDelta, type RateCountTotal } from './rate-counts.ts'

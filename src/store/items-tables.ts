@@ -67,13 +67,3 @@ export function itemsUniqueViolation(error: unknown): 'guid' | 'idnumber' | 'oth
   if (text.includes('items_idnuniq_uix')) return 'idnumber'
   return 'other'
 }
-
-/** True for errors that mean the database cannot be reached (answered 503, not 500). */
-export function isConnectionFailure(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown }
-  const code = typeof e?.code === 'string' ? e.code : ''
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006'].includes(code) ||
-    /^08/.test(code)
-  )
-}

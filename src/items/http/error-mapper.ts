@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { missingTableOf } from '../../moodle/index.ts'
-import { isConnectionFailure } from '../../store/index.ts'
+import { isConnectionFailure } from '../../shared/db-errors.ts'
 import { Errors, ItemsApiError, violationError } from '../errors.ts'
 import type { ItemsApi } from '../create-items-api.ts'
 import { violationsFromAjv } from '../validation/ajv.ts'
@@ -13,11 +13,17 @@ import { stateOf } from './request-state.ts'
  * they are, Fastify's validation of path and query parameters as 400 `invalid_parameters` (§10.4),
  * an unreachable database or a missing Moodle table as 503, anything else 500, logged once here.
  */
-export function toItemsError(error: unknown, request: FastifyRequest): ItemsApiError {
+export function toItemsError(error: unknown, request: FastifyRequest, onUnavailable?: (error: unknown) => number): ItemsApiError {
   if (error instanceof ItemsApiError) return error
   const validation = (error as FastifyError | null)?.validation
   if (Array.isArray(validation)) return violationError(400, violationsFromAjv(validation as Parameters<typeof violationsFromAjv>[0]))
   if (isConnectionFailure(error)) {
+    // Many sites: the site is taken out of service for its back-off, and says for how long.
+    if (onUnavailable) {
+      const retryAfterS = onUnavailable(error)
+      request.log.error({ err: error, code: 'MB_SITE_UNAVAILABLE', retryAfterS }, 'database unreachable: the site is out of service for its back-off')
+      return Errors.siteUnavailable(retryAfterS)
+    }
     request.log.error({ err: error, code: 'MB_UNAVAILABLE' }, 'database unreachable')
     return Errors.unavailable()
   }
@@ -32,7 +38,7 @@ export function toItemsError(error: unknown, request: FastifyRequest): ItemsApiE
 
 /** The error handler of the Items API: every error becomes the envelope of §4.4. */
 export function errorMapper(api: ItemsApi) {
-  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => writeReply(api, request, reply, errorReply(toItemsError(error, request)))
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => writeReply(api, request, reply, errorReply(toItemsError(error, request, api.onUnavailable)))
 }
 
 /**
