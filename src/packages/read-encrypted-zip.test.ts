@@ -5,7 +5,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { crc32 } from 'node:zlib'
 import { BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js'
+import type { AppError } from '../shared/errors.ts'
 import { extractEncryptedEntry } from './read-encrypted-zip.ts'
+import { buildRawZip } from './test-zip.ts'
+import { checkName } from './unzip-package.ts'
 import { writeEncryptedZip } from './write-encrypted-zip.ts'
 
 const mbz = (path: string) => /\.mbz$/i.test(path)
@@ -83,6 +86,30 @@ describe('extractEncryptedEntry', () => {
       await writeFile(join(root, name), bytes)
       await assert.rejects(extractEncryptedEntry(join(root, name), { password: 'pw', select: mbz, targetDir: await target() }), { code }, name)
     }
+  })
+
+  it('refuses an unsafe entry name as unsafe (zip_unsafe_path, the unzip\'s text), not as an unreadable archive, writing nothing', async () => {
+    const cases: Array<[string, string]> = [
+      ['../x.mbz', 'relative segment in path'],
+      ['a/../x.mbz', 'relative segment in path'],
+      ['/x.mbz', 'absolute path'],
+      ['C:/x.mbz', 'drive prefix in path'],
+      ['a\\x.mbz', 'backslash in path'],
+    ]
+    for (const [i, [entry, why]] of cases.entries()) {
+      const file = join(root, `unsafe-${i}.zip`)
+      // The unsafe name on an entry that is not selected is refused too.
+      await writeFile(file, buildRawZip([{ name: 'ok.mbz', data: Buffer.from('backup') }, { name: entry, data: Buffer.from('x') }]))
+      const dir = await target()
+      await assert.rejects(extractEncryptedEntry(file, { password: 'pw', select: mbz, targetDir: dir }), (error: AppError) => {
+        assert.equal(error.code, 'zip_unsafe_path', entry)
+        assert.equal(error.message, `Invalid zip file: ${why} ${JSON.stringify(entry)}.`)
+        return true
+      })
+      assert.deepEqual(await readdir(dir), [], entry)
+      assert.throws(() => checkName(entry), (error: AppError) => error.code === 'zip_unsafe_path' && error.message.includes(why), 'the same check as the unzip')
+    }
+    assert.ok(!(await readdir(root)).includes('x.mbz'), 'nothing written beside the targets')
   })
 
   it('accepts an unencrypted entry and ignores __MACOSX', async () => {

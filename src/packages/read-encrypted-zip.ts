@@ -41,7 +41,9 @@ const S_IFREG = 0o100000
  * `zip_symlink`, `zip_special_file`. A partly written file is removed.
  */
 export async function extractEncryptedEntry(zipFile: string, options: ExtractEntryOptions): Promise<ExtractedEntry> {
-  const reader = new ZipReader(new BlobReader(await openAsBlob(zipFile)), { useWebWorkers: false })
+  // Names are checked by checkName below (zip_unsafe_path, as for the package unzip): zip.js's own
+  // check would refuse `../x` before it, as an unreadable archive.
+  const reader = new ZipReader(new BlobReader(await openAsBlob(zipFile)), { useWebWorkers: false, filenameValidation: 'tolerant' })
   try {
     let entries: Entry[]
     try {
