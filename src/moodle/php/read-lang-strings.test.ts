@@ -118,7 +118,7 @@ $string['real'] = 'yes'; // $string['trailing'] = 'no';
   })
 
   it('reads a 5 KB file, filtered to the wanted keys or whole', () => {
-    // Speed is not asserted here (no timed tests); the plugin-inventory benchmark covers it.
+    // Speed is not asserted here (no timed tests); bench/cold-start.ts covers it (the first /plugins answers after a start read every plugin's strings).
     let source = HEADER
     let count = 0
     for (let i = 0; source.length < 5000; i++, count++) {
