@@ -58,13 +58,17 @@ interface SitesPg {
  * initdb and a first start by the shared launcher, then a restart with what many sites need:
  * max_connections for every site's pools, and pg_stat_statements to count statements.
  */
-async function startSitesPostgres(dir: string): Promise<SitesPg> {
+export async function startSitesPostgres(dir: string): Promise<SitesPg> {
   const first = await startPostgres(dir)
   await first.stop()
   const statements = existsSync(join(first.binDir, '..', 'lib', 'pg_stat_statements.so'))
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1', unix_socket_directories: dir, fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off',
     max_connections: String(MAX_CONNECTIONS), log_min_messages: 'warning',
+    // Autovacuum visits every database once a naptime and its workers' transactions count in
+    // pg_stat_database (about 6/s over 160 databases, seen): off, so the idle transactions are the service's
+    // (BENCH_SITES_AUTOVACUUM=on keeps it). The copies are short-lived and read-mostly.
+    autovacuum: process.env['BENCH_SITES_AUTOVACUUM'] ?? 'off',
     ...(statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': '50000', 'pg_stat_statements.track_utility': 'on' } : {}),
   }
   const args = ['-D', join(dir, 'data'), '-p', String(first.port)]
@@ -143,8 +147,28 @@ async function settledRss(ctx: SitesBenchContext, pid: number): Promise<number> 
 }
 
 /** Statements (pg_stat_statements calls) and transactions on the sites' databases, and their connections. */
-async function serverCounts(db: SitesPg, names: string[]): Promise<{ statements: number; xacts: number; dealloc: number; top: Map<string, number>; connections: number }> {
-  const xacts = await query<{ n: string }>(db.adminUrl, 'SELECT COALESCE(SUM(xact_commit + xact_rollback), 0) AS n FROM pg_stat_database WHERE datname = ANY($1)', [names])
+interface ServerCounts {
+  statements: number
+  xacts: number
+  /** Transactions on the shared store's database alone. */
+  stateXacts: number
+  /** Sessions established (pg_stat_database.sessions: every backend start counts one transaction too). */
+  sessions: number
+  dealloc: number
+  top: Map<string, number>
+  connections: number
+}
+
+async function serverCounts(db: SitesPg, names: string[], stateDb: string): Promise<ServerCounts> {
+  // pg_stat_database is flushed by each backend at most once a second (and when it exits): a second's lag.
+  const byDb = await query<{ datname: string; x: string; s: string }>(
+    db.adminUrl,
+    'SELECT datname, xact_commit + xact_rollback AS x, sessions AS s FROM pg_stat_database WHERE datname = ANY($1)',
+    [names],
+  )
+  const xacts = [{ n: String(byDb.reduce((a, r) => a + Number(r.x), 0)) }]
+  const stateXacts = Number(byDb.find((r) => r.datname === stateDb)?.x ?? 0)
+  const sessions = byDb.reduce((a, r) => a + Number(r.s), 0)
   const connections = await query<{ n: string }>(db.adminUrl, 'SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = ANY($1)', [names])
   const top = new Map<string, number>()
   let statements = NaN
@@ -162,23 +186,23 @@ async function serverCounts(db: SitesPg, names: string[]): Promise<{ statements:
     }
     dealloc = Number((await query<{ n: string }>(db.adminUrl, 'SELECT dealloc AS n FROM pg_stat_statements_info'))[0]?.n ?? 0)
   }
-  return { statements, xacts: Number(xacts[0]?.n ?? 0), dealloc, top, connections: Number(connections[0]?.n ?? 0) }
+  return { statements, xacts: Number(xacts[0]?.n ?? 0), stateXacts, sessions, dealloc, top, connections: Number(connections[0]?.n ?? 0) }
 }
 
 /** autocannon on /users/count, Host header from `hostOf(n)` for the n-th request; a short warm-up first. */
-async function load(ctx: SitesBenchContext, port: number, name: string, hostOf: (n: number) => string): Promise<Figures> {
+async function load(ctx: SitesBenchContext, port: number, name: string, hostOf: (n: number) => string): Promise<Figures & { requests: number }> {
   let n = 0
   const requests = [{ method: 'GET', path: PATH, setupRequest: (req: Record<string, unknown>) => ({ ...req, path: PATH, headers: { host: hostOf(n++), 'x-api-key': ctx.key } }) }]
   const run = (duration: number) => autocannon({ url: `http://127.0.0.1:${port}`, connections: ctx.connections, duration, requests: requests as never, timeout: 10 })
-  await run(2)
+  const warm = await run(2)
   const r = await run(ctx.seconds)
-  return { name, reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx }
+  return { name, reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, requests: warm.requests.total + r.requests.total }
 }
 
 export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
   const sites = envInt('BENCH_SITES', 200)
   const settleS = envInt('BENCH_SITES_SETTLE_S', 15)
-  const idleS = envInt('BENCH_SITES_IDLE_S', 20)
+  const idleS = envInt('BENCH_SITES_IDLE_S', 30)
   const dir = join(ctx.tmp, 'sites')
   mkdirSync(dir, { recursive: true })
   const started = Date.now()
@@ -190,13 +214,13 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
     const pgServer = db
     await loadPgDump({ urlFor: pgServer.urlFor, dbName: 'sites_src', templateName: 'sites_template', dumpPath: join(ctx.fixtures, 'moodle-pgsql.sql.gz') })
     // One database per site when the disk holds them with half of its free space left over and they
-    // are made within BENCH_SITES_DB_BUDGET_S (default 150 s: a busy machine copies slowly); else fewer,
+    // are made within BENCH_SITES_DB_BUDGET_S (default 200 s: a busy machine copies slowly); else fewer,
     // site i on database i mod count (only Moodle's tables: the store is the shared state_url).
     const size = Number((await query<{ n: string }>(pgServer.adminUrl, "SELECT pg_database_size('sites_src') AS n"))[0]!.n)
     const fs = statfsSync(dir)
     const free = fs.bavail * fs.bsize
     const wanted = Math.max(1, Math.min(sites, envInt('BENCH_SITES_DBS', sites), Math.floor(free / 2 / size)))
-    const budgetMs = envInt('BENCH_SITES_DB_BUDGET_S', 150) * 1000
+    const budgetMs = envInt('BENCH_SITES_DB_BUDGET_S', 200) * 1000
     const names: string[] = []
     const t0 = Date.now()
     while (names.length < wanted && (names.length === 0 || Date.now() - t0 < budgetMs)) {
@@ -221,7 +245,13 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
     // The one store of every site (state_url, a database of its own); its statements count as idle ones too.
     await query(pgServer.adminUrl, 'CREATE DATABASE sites_state')
     const counted = [...names, 'sites_state']
-    const env: Record<string, string> = { ...ctx.env, MOODLE_BRIDGE_SITES: sitesFile, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('sites_state'), MOODLE_BRIDGE_OPS_LISTEN: 'off' }
+    // sites_max_open covers every site (default 100 would close and reopen sites under the
+    // round-robin load: the figures would be of churn, not of open sites); BENCH_SITES_MAX_OPEN sets another.
+    const maxOpen = process.env['BENCH_SITES_MAX_OPEN'] ?? String(sites)
+    const env: Record<string, string> = {
+      ...ctx.env, MOODLE_BRIDGE_SITES: sitesFile, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('sites_state'), MOODLE_BRIDGE_OPS_LISTEN: 'off',
+      MOODLE_BRIDGE_SITES_MAX_OPEN: maxOpen,
+    }
     const serve = await startServe([ctx.bin, 'serve', '--port', String(port)], env, port)
     child = serve.child
     const pid = child.pid!
@@ -255,18 +285,30 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
     if (pending.length) throw new Error(`${pending.length} sites did not open`)
     await sleep(settleS * 1000)
     const rssN = await settledRss(ctx, pid)
+    // Idle from a minute after the last site opened (BENCH_SITES_QUIET_S): each site's first
+    // housekeeping and update-check ticks come a minute after it opened, once, and are not polling.
+    const quietS = envInt('BENCH_SITES_QUIET_S', 65)
+    await sleep(Math.max(0, quietS - settleS - 5) * 1000)
 
-    const before = await serverCounts(pgServer, counted)
+    const before = await serverCounts(pgServer, counted, 'sites_state')
     await sleep(idleS * 1000)
-    const after = await serverCounts(pgServer, counted)
+    const after = await serverCounts(pgServer, counted, 'sites_state')
     const stmtPerS = (after.statements - before.statements) / idleS
     const xactPerS = (after.xacts - before.xacts) / idleS
-    const busiest = [...after.top].map(([q, n]) => [q, n - (before.top.get(q) ?? 0)] as const).sort((a, b) => b[1] - a[1]).slice(0, 3)
+    const stateXactPerS = (after.stateXacts - before.stateXacts) / idleS
+    const sessionsPerS = (after.sessions - before.sessions) / idleS
+    const delta = (a: ServerCounts, b: ServerCounts) =>
+      [...b.top].map(([q, n]) => [q, n - (a.top.get(q) ?? 0)] as const).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1])
+    const busiest = delta(before, after).slice(0, 8)
 
     const bare = await load(ctx, ctx.barePort, 'bare Fastify hello-world', () => '127.0.0.1')
     const one = await load(ctx, port, `/users/count, 1 site`, () => hostOf(0))
+    const beforeSpread = await serverCounts(pgServer, counted, 'sites_state')
     const spread = await load(ctx, port, `/users/count, ${sites} sites round-robin`, hostOf)
-    const underLoad = await serverCounts(pgServer, counted)
+    const underLoad = await serverCounts(pgServer, counted, 'sites_state')
+    // Statements per request of the spread run (its warm-up included, counted by autocannon too).
+    const spreadRequests = spread.requests
+    const perRequest = delta(beforeSpread, underLoad).slice(0, 8)
     const rssAfter = ctx.rssOf(pid)
     if ((await get(port, hostOf(sites - 1), ctx.key)) !== 200) throw new Error('the last site stopped answering after the load runs')
 
@@ -280,6 +322,7 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
       ['RSS per added site', mb(perSite), '< 5 MB', verdict(perSite < 5e6)],
       [`idle statements/s, all sites (${idleS} s)`, db.statements ? stmtPerS.toFixed(1) : 'n/a', '< 5/s', db.statements ? verdict(stmtPerS < 5) : ''],
       [`idle transactions/s, all sites (${idleS} s)`, xactPerS.toFixed(1), '< 5/s', verdict(xactPerS < 5)],
+      ['  of which on the shared store / sessions opened per s', `${stateXactPerS.toFixed(1)} / ${sessionsPerS.toFixed(1)}`, '', ''],
       ['server connections: idle / after load', `${after.connections} / ${underLoad.connections}`, '', ''],
       [one.name, `${one.reqPerSec.toFixed(0)} req/s, p99 ${one.p99.toFixed(1)} ms`, 'p99 < 50 ms', verdict(one.p99 < 50 && one.errors === 0)],
       [spread.name, `${spread.reqPerSec.toFixed(0)} req/s, p99 ${spread.p99.toFixed(1)} ms`, 'p99 < 50 ms', verdict(spread.p99 < 50 && spread.errors === 0)],
@@ -291,8 +334,14 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
     const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
     for (const r of rows) console.log(`${r[0].padEnd(w[0]!)}  ${r[1].padStart(w[1]!)}  ${r[2].padEnd(w[2]!)}  ${r[3]}`)
     if (after.dealloc > before.dealloc) console.log('note: pg_stat_statements dropped entries during the idle window: the statement count is low')
-    if (busiest.length) console.log(`busiest idle statements: ${busiest.map(([q, n]) => `${(n / idleS).toFixed(1)}/s ${q.replace(/\s+/g, ' ').slice(0, 70)}`).join(' | ')}`)
-    console.log(`sites part: ${((Date.now() - started) / 1000).toFixed(0)} s; ${dbCount} databases, ${sites} sites, db_pool_size ${process.env['MOODLE_BRIDGE_DB_POOL_SIZE'] ?? '10 (default)'}`)
+    const short = (q: string) => q.replace(/\s+/g, ' ').slice(0, 110)
+    if (busiest.length) console.log(`busiest idle statements:\n${busiest.map(([q, n]) => `  ${(n / idleS).toFixed(2)}/s  ${short(q)}`).join('\n')}`)
+    if (perRequest.length && spreadRequests > 0) {
+      const total = underLoad.statements - beforeSpread.statements
+      console.log(`statements per request, ${sites} sites round-robin: ${(total / spreadRequests).toFixed(2)} (${spreadRequests} requests)\n` +
+        perRequest.map(([q, n]) => `  ${(n / spreadRequests).toFixed(3)}  ${short(q)}`).join('\n'))
+    }
+    console.log(`sites part: ${((Date.now() - started) / 1000).toFixed(0)} s; ${dbCount} databases, ${sites} sites, db_pool_size ${process.env['MOODLE_BRIDGE_DB_POOL_SIZE'] ?? '10 (default)'}, sites_max_open ${maxOpen}`)
   } finally {
     await ctx.stopChild(child)
     // Stopping the server and removing its folder removes every database of the part.

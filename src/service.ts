@@ -5,7 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Config } from './config/index.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { startHousekeeping } from './housekeeping.ts'
-import { buildOpsServer, buildServer } from './http/index.ts'
+import { buildOpsServer, buildServer, registerJobMetrics, type OpsJobsSource } from './http/index.ts'
 import {
   createDialect, currentDatabaseTarget, defaultStagingDir, installRootOf, MoodleSetupError, openMoodle, pingMoodle, setPhpRunAs, type PhpRunAs, recoverInterruptedCoreSwap, resolveDatabaseUrl, type DatabaseTarget, type Moodle,
 } from './moodle/index.ts'
@@ -24,7 +24,10 @@ const VERSION = '0.1.0'
 /** A running (or ready to listen) service and how to stop it. */
 export interface Service {
   app: FastifyInstance
-  /** The operations listener's app (health, readiness, metrics). */
+  /**
+   * The operations listener's app (health, readiness, metrics). Not with many sites (`setup.shared`):
+   * the process's listener serves every site, so a site builds none (reading it throws).
+   */
   ops: FastifyInstance
   /** Starts both listeners (the ops one unless `ops_listen` is `off`); returns their addresses. */
   listen(): Promise<{ api: string; ops: string | null }>
@@ -194,20 +197,26 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       },
       { log: app.log },
     )
-    const ops = await buildOpsServer({
-      registry,
-      ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
-      notReadyReason: warm.notReadyReason,
-      itemsDocument: () => itemsApi?.openapi.json ?? null,
-      jobs: {
-        list: (filter) => listJobs(opened, filter),
-        read: (id) => readJob(opened, id),
-        callbacksOf: (id) => callbackJobsOf(opened, id),
-        resultOf: async (id) => (await findJob(opened, id))?.result ?? null,
-        counts: () => countJobs(opened),
-        resultCounts: (type) => countJobResults(opened, type),
-      },
-    })
+    const jobsSource: OpsJobsSource = {
+      list: (filter) => listJobs(opened, filter),
+      read: (id) => readJob(opened, id),
+      callbacksOf: (id) => callbackJobsOf(opened, id),
+      resultOf: async (id) => (await findJob(opened, id))?.result ?? null,
+      counts: () => countJobs(opened),
+      resultCounts: (type) => countJobResults(opened, type),
+    }
+    // Many sites: no operations app per site (it would never listen; memory per open site counts,
+    // issue #8); the site's job metrics still go to its registry, which the process's /metrics merges.
+    const ops = shared
+      ? null
+      : await buildOpsServer({
+          registry,
+          ready: async () => (await pingMoodle(moodle)) && (await pingStore(opened)),
+          notReadyReason: warm.notReadyReason,
+          itemsDocument: () => itemsApi?.openapi.json ?? null,
+          jobs: jobsSource,
+        })
+    if (!ops) registerJobMetrics(registry, jobsSource)
     const jobRegistry = moopanelJobRegistry({
         moodle,
         store: opened,
@@ -252,14 +261,17 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
       { mode: config.update_check, intervalS: config.update_check_interval_s, nowMs, log: app.log },
     )
     const listenOps = async () => {
-      if (config.ops_listen === 'off') return null
+      if (config.ops_listen === 'off' || !ops) return null
       const at = config.ops_listen.lastIndexOf(':')
       const [host, port] = [config.ops_listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(config.ops_listen.slice(at + 1))]
       return bindListener('ops', host, port, () => ops.listen({ host, port }))
     }
     return {
       app,
-      ops,
+      get ops(): FastifyInstance {
+        if (!ops) throw new Error('a site of many has no operations app: the process\'s operations listener serves it (src/multi-site.ts)')
+        return ops
+      },
       listen: async () => ({
         api: await bindListener('api', config.host, config.port, () => app.listen({ host: config.host, port: config.port })),
         ops: await listenOps(),
@@ -278,7 +290,7 @@ export async function createService(config: Config, setup: ServiceSetup = {}): P
           stopUpdateRefresh()
           await app.close()
           await worker?.stop({ timeoutMs: 10_000 })
-          await ops.close()
+          await ops?.close()
           if (lockout) shared?.lockouts.release(opened.site, lockout)
           if (!shared) await opened.close()
           await moodle.close()

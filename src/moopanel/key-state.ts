@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { readStoreSetting, writeStoreSetting, type Store } from '../store/index.ts'
+import { readStoreSettings, writeStoreSetting, type Store } from '../store/index.ts'
 
 /** Store setting names owned by the management API. */
 export const SETTING_FINGERPRINT = 'moopanel.key_fingerprint'
@@ -50,11 +50,11 @@ export class KeyState {
   }
 
   private async reload(): Promise<void> {
-    const [fingerprint, expiry, enabled] = await Promise.all([
-      readStoreSetting(this.store, SETTING_FINGERPRINT),
-      readStoreSetting(this.store, SETTING_EXPIRY),
-      readStoreSetting(this.store, SETTING_ENABLED),
-    ])
+    // One statement (it runs every two seconds per site in use; many sites share one store).
+    const values = await readStoreSettings(this.store, [SETTING_FINGERPRINT, SETTING_EXPIRY, SETTING_ENABLED])
+    const fingerprint = values.get(SETTING_FINGERPRINT) ?? null
+    const expiry = values.get(SETTING_EXPIRY) ?? null
+    const enabled = values.get(SETTING_ENABLED) ?? null
     this.fingerprint = fingerprint && /^[0-9a-f]{64}$/.test(fingerprint) ? Buffer.from(fingerprint, 'hex') : null
     this.expiry = parseExpiry(expiry, fingerprint)
     this.enabled = enabled === '1' && this.fingerprint !== null

@@ -1,6 +1,6 @@
 /** The service's own store (not Moodle's tables). */
 export { openStore, pingStore, type Store } from './open-store.ts'
-export { readStoreSetting, writeStoreSetting } from './store-settings.ts'
+export { readStoreSetting, readStoreSettings, writeStoreSetting } from './store-settings.ts'
 export type { StoreTables } from './store-tables.ts'
 export { storeDdl, type StoreDdl } from './store-ddl.ts'
 export { registerStoreTables, type StoreTablesOwner } from './store-migrations.ts'

@@ -6,6 +6,13 @@ export async function readStoreSetting(store: Store, name: string): Promise<stri
   return row?.value ?? null
 }
 
+/** Several values of the view's site in one statement: name → value, absent names left out. */
+export async function readStoreSettings(store: Store, names: readonly string[]): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map()
+  const rows = await store.db.selectFrom('store_settings').select(['name', 'value']).where('site', '=', store.site).where('name', 'in', [...names]).execute()
+  return new Map(rows.flatMap((r) => (r.value === null || r.value === undefined ? [] : [[r.name, r.value] as [string, string]])))
+}
+
 /** Inserts or replaces a setting of the view's site (delete + insert in one transaction: portable across engines). */
 export async function writeStoreSetting(store: Store, name: string, value: string | null): Promise<void> {
   await store.db.transaction().execute(async (trx) => {

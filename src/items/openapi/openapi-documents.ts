@@ -28,10 +28,39 @@ export function openApiInputs(config: Pick<ItemsConfig, 'items_mount_path' | 'it
   }
 }
 
-/** Both serialisations and their entity tags. */
+/**
+ * Both serialisations and their entity tags. Each open site keeps its documents, so only the UTF-8
+ * bytes that are served are kept; the text is decoded from them when asked for (the same string:
+ * kept as text instead only when it would not survive the round trip, e.g. a lone surrogate).
+ */
 export function buildOpenApiDocuments(registry: ItemTypeRegistry, inputs: OpenApiInputs): OpenApiDocuments {
   const doc = buildOpenApi(registry, inputs)
   const json = toJsonText(doc)
   const yaml = toYamlText(doc)
-  return { json, yaml, jsonEtag: documentEtag(json), yamlEtag: documentEtag(yaml), jsonBytes: Buffer.from(json, 'utf8'), yamlBytes: Buffer.from(yaml, 'utf8') }
+  const jsonBytes = Buffer.from(json, 'utf8')
+  const yamlBytes = Buffer.from(yaml, 'utf8')
+  const jsonText = textOf(json, jsonBytes)
+  const yamlText = textOf(yaml, yamlBytes)
+  return {
+    get json() {
+      return jsonText()
+    },
+    get yaml() {
+      return yamlText()
+    },
+    jsonEtag: documentEtag(json),
+    yamlEtag: documentEtag(yaml),
+    jsonBytes,
+    yamlBytes,
+  }
+}
+
+/** The text of a document: decoded from its bytes when they hold it exactly, else the text itself. */
+function textOf(text: string, bytes: Buffer): () => string {
+  return bytes.toString('utf8') === text ? decoder(bytes) : () => text
+}
+
+/** A closure over the bytes alone (one sharing a scope with the text would keep the text too). */
+function decoder(bytes: Buffer): () => string {
+  return () => bytes.toString('utf8')
 }

@@ -31,19 +31,29 @@ export async function listUpgradeLog(moodle: Moodle, component?: string): Promis
     ])
   if (component !== undefined) q = q.where('l.plugin', '=', component)
   const rows = await q.orderBy('l.id', 'desc').execute()
+  // The inventory keeps every row for as long as the site is open: the values repeat a lot (the
+  // same few messages, versions, components and users), so each distinct one is kept once.
+  const pool = new Map<string, string>()
+  const one = <T extends string | null | undefined>(value: T): T => {
+    if (typeof value !== 'string') return value
+    const kept = pool.get(value)
+    if (kept !== undefined) return kept as T
+    pool.set(value, value)
+    return value
+  }
   return rows.map((r) => ({
     id: dbInt(r.id),
     type: dbInt(r.type),
-    plugin: r.plugin ?? '',
-    version: r.version,
-    targetversion: r.targetversion,
-    info: r.info,
-    details: r.details,
-    backtrace: r.backtrace,
+    plugin: one(r.plugin ?? ''),
+    version: one(r.version),
+    targetversion: one(r.targetversion),
+    info: one(r.info),
+    details: one(r.details),
+    backtrace: one(r.backtrace),
     userid: dbInt(r.userid) > 0 ? dbInt(r.userid) : null,
     timemodified: dbInt(r.timemodified),
-    username: r.username ?? null,
-    email: r.email ?? null,
+    username: one(r.username ?? null),
+    email: one(r.email ?? null),
   }))
 }
 
