@@ -19,7 +19,7 @@ export interface ItemsBenchContext {
   connections: number
   seconds: number
   freePort(): Promise<number>
-  startChild(command: string, args: string[], env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess>
+  startChild(command: string, args: string[], env: NodeJS.ProcessEnv, url: string, opsPort?: number): Promise<ChildProcess>
   stopChild(child: ChildProcess | undefined): Promise<void>
 }
 
@@ -32,7 +32,7 @@ export async function runItemsBench(ctx: ItemsBenchContext): Promise<void> {
     MOODLE_BRIDGE_ITEMS_RATE_LIMIT_ENABLED: '0',
     MOODLE_BRIDGE_ITEMS_JWT_HS256_SECRET: SECRET,
   }
-  const child = await ctx.startChild(process.execPath, [...(process.env['ITEMS_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ITEMS_CPU_PROF']}`] : []), ctx.bin, 'serve', '--moodle-dir', ctx.siteDir, '--port', String(port)], env, `${root}/v1/items`)
+  const child = await ctx.startChild(process.execPath, [...(process.env['ITEMS_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ITEMS_CPU_PROF']}`] : []), ctx.bin, 'serve', '--moodle-dir', ctx.siteDir, '--port', String(port)], env, `${root}/v1/items`, await ctx.freePort()) // measured once warmed up (/readyz 200)
   try {
     const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('2').setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(SECRET))
     const headers = { authorization: `Bearer ${jwt}` }

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     children.push(await startBare(barePort))
     const env = { MOODLE_BRIDGE_OPS_LISTEN: '127.0.0.1:0', MOODLE_BRIDGE_API_KEY: KEY, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('mb_state'), MOODLE_BRIDGE_LOG_LEVEL: 'warn' }
     const base = `http://127.0.0.1:${servicePort}/local/moopanel/server.php`
-    children.push(await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(servicePort)], env, base))
+    children.push(await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(servicePort)], env, base, await freePort()))
     const headers = { 'x-api-key': KEY }
     const opts = { connections: CONNECTIONS, seconds: SECONDS }
 
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     console.log(`\n== The same service with read_reuse_ms=0 (every request reads the database) ==`)
     const rawPort = await freePort()
     const rawBase = `http://127.0.0.1:${rawPort}/local/moopanel/server.php`
-    const raw = await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(rawPort)], { ...env, MOODLE_BRIDGE_READ_REUSE_MS: '0' }, rawBase)
+    const raw = await startChild(process.execPath, [bin, 'serve', '--moodle-dir', site.dir, '--port', String(rawPort)], { ...env, MOODLE_BRIDGE_READ_REUSE_MS: '0' }, rawBase, await freePort())
     children.push(raw)
     const rawRows: Figures[] = [bare]
     for (const [name, path] of ENDPOINTS) rawRows.push(await measure(`${name} [no reuse]`, rawBase + path, headers, opts))
