@@ -252,7 +252,9 @@ export async function runSitesBench(ctx: SitesBenchContext): Promise<void> {
       ...ctx.env, MOODLE_BRIDGE_SITES: sitesFile, MOODLE_BRIDGE_STATE_URL: pgServer.urlFor('sites_state'), MOODLE_BRIDGE_OPS_LISTEN: 'off',
       MOODLE_BRIDGE_SITES_MAX_OPEN: maxOpen,
     }
-    const serve = await startServe([ctx.bin, 'serve', '--port', String(port)], env, port)
+    // BENCH_SITES_CPU_PROF=dir: a CPU profile of the serve process, written there when it stops.
+    const prof = process.env['BENCH_SITES_CPU_PROF']
+    const serve = await startServe([...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ctx.bin, 'serve', '--port', String(port)], env, port)
     child = serve.child
     const pid = child.pid!
     const rss0 = await settledRss(ctx, pid)
