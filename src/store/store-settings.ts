@@ -13,10 +13,19 @@ export async function readStoreSettings(store: Store, names: readonly string[]):
   return new Map(rows.flatMap((r) => (r.value === null || r.value === undefined ? [] : [[r.name, r.value] as [string, string]])))
 }
 
-/** Inserts or replaces a setting of the view's site (delete + insert in one transaction: portable across engines). */
+/**
+ * Inserts or replaces a setting of the view's site (null deletes it). One upsert statement, so
+ * processes writing the same setting at once (two instances opening one site) never collide on
+ * the key, as a delete followed by an insert did.
+ */
 export async function writeStoreSetting(store: Store, name: string, value: string | null): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('store_settings').where('site', '=', store.site).where('name', '=', name).execute()
-    if (value !== null) await trx.insertInto('store_settings').values({ site: store.site, name, value }).execute()
-  })
+  if (value === null) {
+    await store.db.deleteFrom('store_settings').where('site', '=', store.site).where('name', '=', name).execute()
+    return
+  }
+  const insert = store.db.insertInto('store_settings').values({ site: store.site, name, value })
+  await (store.family === 'postgres'
+    ? insert.onConflict((oc) => oc.columns(['site', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    : insert.onDuplicateKeyUpdate({ value })
+  ).execute()
 }
